@@ -1,0 +1,53 @@
+// Package store keeps wirewatch's data in one bbolt file. It is the only
+// package that imports bbolt; it returns concrete types (match.Item and the
+// record types declared here) copied out of their transactions.
+//
+// # Layout
+//
+// Every bucket is top-level, created in the single write transaction Open
+// runs. Integers are big-endian so that byte order is numeric order; times
+// are 8-byte big-endian Unix nanoseconds (UTC), so a cursor walks them in
+// time order and a time range is one Seek plus a scan.
+//
+//	meta     "schema" -> uint32 schema version (see migrate.go)
+//	items    id (uint64 sequence) -> JSON match.Item (the public contract)
+//	by_time  sorttime | id -> nil            all items, in time order
+//	by_feed  feed 0x00 sorttime | id -> nil  one feed's items, in time order
+//	ident    feed 0x00 kind identity -> id   what a feed already has
+//	seen     feed 0x00 kind hash16 -> unix seconds, items no topic kept
+//
+// An item's ID is its sequence number in items, printed in decimal; IDs are
+// never reused or renumbered. Its sort time is the published time, or the
+// fetch time when the feed gave none or a date in the future.
+//
+// Identity (ident and seen) is per feed: kind 'g' is the GUID, 'l' the
+// normalised link (NormalizeLink: no utm_* and other tracking parameters,
+// no fragment, sorted query), 'c' the first 16 bytes of SHA-256 over the
+// folded title and summary. An item matching any identity of its feed is
+// "already stored" and is not written again; the same article through
+// another feed is a different record. Items that no topic keeps are only
+// remembered in seen, with every identity hashed to 16 bytes (about 40 bytes
+// per identity), so the next poll neither stores nor re-scores them.
+//
+// # Transactions
+//
+// Commit writes one feed document (all its items and identities) in one
+// Update: a crash leaves a document fully stored or not at all. Reads are
+// short View transactions; values are decoded before the transaction ends.
+//
+// # Schema versions and migrations
+//
+// SchemaVersion is the layout this code writes. Open stamps a new file with
+// it. An older file is migrated by Open, inside the same write transaction
+// that creates missing buckets: migrations[v-1] moves version v to v+1, so a
+// migration commits with its version bump or not at all. A newer file is
+// refused with a message to upgrade. A read-only Open never migrates; it
+// refuses a file that is not exactly SchemaVersion.
+//
+// # Locking
+//
+// bbolt holds an exclusive flock while the file is open read-write, so while
+// the daemon runs other processes cannot open the file (a read-only open
+// waits up to Options.Timeout and fails with ErrLocked); they talk to the
+// daemon's socket instead.
+package store

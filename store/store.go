@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// Bucket names. Unexported: nothing outside this package knows the layout.
+var (
+	bucketMeta   = []byte("meta")
+	bucketItems  = []byte("items")
+	bucketByTime = []byte("by_time")
+	bucketByFeed = []byte("by_feed")
+	bucketIdent  = []byte("ident")
+	bucketSeen   = []byte("seen")
+)
+
+// buckets is every top-level bucket; Open creates them all in one Update.
+// To add a bucket, add it here and describe it in doc.go.
+var buckets = [][]byte{
+	bucketMeta,
+	bucketItems,
+	bucketByTime,
+	bucketByFeed,
+	bucketIdent,
+	bucketSeen,
+}
+
+var keySchema = []byte("schema")
+
+// ErrNotFound is returned when an item (or other record) does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrLocked is returned by Open when another process holds the database and
+// Options.Timeout ran out while waiting for it.
+var ErrLocked = errors.New("database is locked by another process")
+
+// Options configure Open.
+type Options struct {
+	// ReadOnly opens the file with a shared lock and no writes. It fails if
+	// the file does not exist.
+	ReadOnly bool
+	// Timeout bounds the wait for the file lock; zero waits forever.
+	Timeout time.Duration
+	// Logger receives migration and maintenance messages; nil discards them.
+	Logger *slog.Logger
+}
+
+// Store is a wirewatch database: one bbolt file.
+type Store struct {
+	db   *bolt.DB
+	log  *slog.Logger
+	path string
+}
+
+// Open opens (creating if needed, unless read-only) the database at path,
+// creates missing buckets and runs pending schema migrations, all in one
+// write transaction.
+func Open(path string, opts Options) (*Store, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if !opts.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return nil, fmt.Errorf("create store directory: %w", err)
+		}
+	} else if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:  opts.Timeout,
+		ReadOnly: opts.ReadOnly,
+	})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("open store %s: %w", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	s := &Store{db: db, log: log, path: path}
+	if opts.ReadOnly {
+		err = db.View(func(tx *bolt.Tx) error { return checkSchema(tx) })
+	} else {
+		err = db.Update(func(tx *bolt.Tx) error { return s.migrate(tx) })
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database file. It waits for open transactions.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Backup writes a consistent copy of the database to a new file at path while it stays open
+// for readers and writers (a bbolt read transaction sees one snapshot).
+func (s *Store) Backup(ctx context.Context, path string) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return err
+		}
+		n, err = tx.WriteTo(f)
+		if err != nil {
+			f.Close()
+			os.Remove(path)
+			return err
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	})
+	if err != nil {
+		return 0, fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return n, nil
+}
