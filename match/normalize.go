@@ -8,7 +8,6 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-
 // Fold normalises text so that spellings a reader treats as the same word
 // compare equal. Rules, fingerprints and queries all go through it, so text
 // and patterns are always normalised the same way:

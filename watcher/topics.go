@@ -7,7 +7,9 @@ import (
 )
 
 // topicSet holds the current topics; readers never block a reload.
-type topicSet struct{ v atomic.Pointer[[]*match.Topic] }
+type topicSet struct {
+	v atomic.Pointer[[]*match.Topic]
+}
 
 func (s *topicSet) set(t []*match.Topic) {
 	c := append([]*match.Topic(nil), t...)
