@@ -28,6 +28,9 @@ func Fold(s string) string {
 	if s == "" {
 		return ""
 	}
+	if folded, ok := foldASCII(s); ok {
+		return folded
+	}
 	s = norm.NFKC.String(s)
 	s = cases.Fold().String(s)
 	s = norm.NFD.String(s)
@@ -70,4 +73,26 @@ func IsWordRune(r rune) bool {
 // "s"), which makes "Tehrik-i-Taliban" and "Tehrik i Taliban" match alike.
 func Words(folded string) []string {
 	return strings.FieldsFunc(folded, func(r rune) bool { return !IsWordRune(r) })
+}
+
+// foldASCII is Fold's fast path for pure ASCII text (most English feeds):
+// lower-case and backtick -> apostrophe, with the Unicode work skipped.
+func foldASCII(s string) (string, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return "", false
+		}
+	}
+	b := []byte(s)
+	for i, c := range b {
+		switch {
+		case 'A' <= c && c <= 'Z':
+			b[i] = c + 'a' - 'A'
+		case c == '`':
+			b[i] = '\''
+		case c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f':
+			b[i] = ' '
+		}
+	}
+	return string(b), true
 }

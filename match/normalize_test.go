@@ -21,6 +21,7 @@ func TestFold(t *testing.T) {
 		{"nbsp", "Doha\u00a0talks", "doha talks"},
 		{"arabic tatweel", "طالبـان", "طالبان"},
 		{"empty", "", ""},
+		{"ascii fast path", "Kabul\tTALKS `x`", "kabul talks 'x'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,4 +43,19 @@ func TestWords(t *testing.T) {
 			t.Fatalf("Words = %q, want %q", got, want)
 		}
 	}
+}
+
+func FuzzFoldASCIIAgrees(f *testing.F) {
+	f.Add("Kabul TALKS `x`\t")
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := foldASCII(s)
+		if !ok {
+			return
+		}
+		// The slow path must agree with the fast one on ASCII input.
+		slow := Fold(s + "é")
+		if slow[:len(slow)-1] != fast {
+			t.Fatalf("fast %q != slow %q", fast, slow)
+		}
+	})
 }

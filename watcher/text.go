@@ -41,8 +41,6 @@ func HTMLToText(s string) string {
 			}
 			if isBlock(a) {
 				b.WriteByte('\n')
-			} else {
-				b.WriteByte(' ')
 			}
 		case html.EndTagToken:
 			name, _ := z.TagName()
