@@ -134,3 +134,34 @@ func (s *Store) Backup(ctx context.Context, path string) (int64, error) {
 	}
 	return n, nil
 }
+
+// Check verifies the file's internal consistency (bbolt's page and freelist
+// checks) and that every indexed item exists. It reads a snapshot, so it may
+// run while the store is in use.
+func (s *Store) Check(ctx context.Context) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			return fmt.Errorf("bbolt check: %w", err)
+		}
+		items := tx.Bucket(bucketItems)
+		c := tx.Bucket(bucketByTime).Cursor()
+		for n, k := 0, []byte(nil); ; n++ {
+			if n == 0 {
+				k, _ = c.First()
+			} else {
+				k, _ = c.Next()
+			}
+			if k == nil {
+				return nil
+			}
+			if n%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if items.Get(k[len(k)-8:]) == nil {
+				return fmt.Errorf("time index names missing item %x", k[len(k)-8:])
+			}
+		}
+	})
+}
