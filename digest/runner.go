@@ -1,0 +1,179 @@
+package digest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// ParseSchedule parses a cron/v3 standard spec ("0 7 * * *", "@daily",
+// "CRON_TZ=Asia/Karachi 0 7 * * 1-5"). cron can panic on some malformed
+// specs; the panic is turned into an error.
+func ParseSchedule(spec string) (s cron.Schedule, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("invalid cron spec %q: %v", spec, r)
+		}
+	}()
+	s, err = cron.ParseStandard(spec)
+	if err != nil {
+		return nil, fmt.Errorf("invalid cron spec %q: %w", spec, err)
+	}
+	return s, nil
+}
+
+// maxIdle bounds how long the retry loop sleeps, so a changed clock or a
+// digest written by `digest send` is noticed within a minute.
+const maxIdle = time.Minute
+
+// Runner is the daemon's digest scheduler: each definition with a schedule
+// is built and sent on its cron schedule, and pending digests (including
+// ones left by a previous process) are retried when due.
+type Runner struct {
+	proc   *Processor
+	defs   []*Definition
+	logger *slog.Logger
+	cron   *cron.Cron
+	kick   chan struct{}
+
+	mu         sync.Mutex
+	cancel     context.CancelFunc
+	done       chan struct{}
+	ctxForJobs context.Context
+}
+
+// NewRunner validates the schedules of defs and returns a runner that is not
+// started yet. Definitions must have been validated.
+func NewRunner(p *Processor, defs []*Definition, logger *slog.Logger) (*Runner, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	logger = logger.With("component", "digest")
+	cl := cronLogger{logger}
+	r := &Runner{
+		proc: p, defs: defs, logger: logger, kick: make(chan struct{}, 1),
+		cron: cron.New(cron.WithLogger(cl), cron.WithChain(cron.SkipIfStillRunning(cl), cron.Recover(cl))),
+	}
+	var errs []error
+	for _, d := range defs {
+		if d.Schedule == "" {
+			continue
+		}
+		s, err := ParseSchedule(d.Schedule)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("digest %s: schedule: %w", d.Name, err))
+			continue
+		}
+		r.cron.Schedule(s, cron.FuncJob(func() { r.run(d) }))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Start starts the schedule and the retry loop. Pending digests are retried
+// at once when due. Close stops both.
+func (r *Runner) Start(ctx context.Context) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cancel != nil {
+		return
+	}
+	ctx, r.cancel = context.WithCancel(ctx)
+	r.done = make(chan struct{})
+	r.ctxForJobs = ctx
+	go r.retryLoop(ctx)
+	r.cron.Start()
+}
+
+// Close stops the schedule, cancels any delivery in flight, and waits for
+// the runner's goroutines to return.
+func (r *Runner) Close() error {
+	r.mu.Lock()
+	cancel, done := r.cancel, r.done
+	r.mu.Unlock()
+	if cancel == nil {
+		return nil
+	}
+	cancel()
+	<-r.cron.Stop().Done()
+	<-done
+	return nil
+}
+
+// Next returns when each scheduled digest runs next, by name.
+func (r *Runner) Next() map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, d := range r.defs {
+		if s, err := ParseSchedule(d.Schedule); err == nil && d.Schedule != "" {
+			out[d.Name] = s.Next(r.proc.opts.Now())
+		}
+	}
+	return out
+}
+
+// run is one scheduled run of d: build the digest (or reuse the pending one)
+// and make one attempt; failures are retried by the loop.
+func (r *Runner) run(d *Definition) {
+	ctx := r.jobContext()
+	if ctx.Err() != nil {
+		return
+	}
+	_, _, err := r.proc.Send(ctx, d)
+	var derr *DeliveryError
+	if err != nil && !errors.As(err, &derr) && ctx.Err() == nil {
+		r.logger.Error("digest run failed", "digest", d, "err", err)
+	}
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Runner) jobContext() context.Context {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ctxForJobs == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		return ctx
+	}
+	return r.ctxForJobs
+}
+
+func (r *Runner) retryLoop(ctx context.Context) {
+	defer close(r.done)
+	for {
+		next, err := r.proc.RetryDue(ctx, r.defs)
+		if err != nil && ctx.Err() == nil {
+			r.logger.Error("digest retry failed", "err", err)
+		}
+		wait := maxIdle
+		if !next.IsZero() {
+			wait = min(wait, max(0, next.Sub(r.proc.opts.Now())))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-r.kick:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// cronLogger sends cron's own logs (panics recovered, runs skipped) to slog.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron: "+msg, append(kv, "err", err)...)
+}
