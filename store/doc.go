@@ -15,6 +15,8 @@
 //	by_feed  feed 0x00 sorttime | id -> nil  one feed's items, in time order
 //	ident    feed 0x00 kind identity -> id   what a feed already has
 //	seen     feed 0x00 kind hash16 -> unix seconds, items no topic kept
+//	outbox   digest id -> JSON Digest (rendered body + delivery state)
+//	digest_state  digest name -> JSON {window_end, origin, pending, last_delivered}
 //
 // An item's ID is its sequence number in items, printed in decimal; IDs are
 // never reused or renumbered. Its sort time is the published time, or the
@@ -34,6 +36,16 @@
 // Commit writes one feed document (all its items and identities) in one
 // Update: a crash leaves a document fully stored or not at all. Reads are
 // short View transactions; values are decoded before the transaction ends.
+//
+// # Digest outbox (outbox.go)
+//
+// A digest is written to outbox, and its id to its name's digest_state
+// "pending", in one Update before the first delivery attempt. A name has at
+// most one pending digest; CreateDigest returns the existing one instead of
+// writing a second. RecordAttempt marks a digest delivered and moves the
+// name's window_end to the digest's window end in the same Update, so the
+// window only advances with a delivery. origin is the first digest's window
+// start, where the next window starts while nothing was delivered yet.
 //
 // # Schema versions and migrations
 //

@@ -78,12 +78,12 @@ type digestState struct {
 	LastDelivered string    `json:"last_delivered,omitempty"`
 }
 
+// outboxBuckets returns the outbox buckets of a write transaction (Open
+// creates them; readers treat a missing bucket as empty).
 func outboxBuckets(tx *bolt.Tx) (ob, st *bolt.Bucket, err error) {
-	if ob, err = tx.CreateBucketIfNotExists(bucketOutbox); err != nil {
-		return nil, nil, err
-	}
-	if st, err = tx.CreateBucketIfNotExists(bucketDigestState); err != nil {
-		return nil, nil, err
+	ob, st = tx.Bucket(bucketOutbox), tx.Bucket(bucketDigestState)
+	if ob == nil || st == nil {
+		return nil, nil, errors.New("outbox buckets missing: reopen the store read-write")
 	}
 	return ob, st, nil
 }
@@ -213,7 +213,7 @@ func (s *Store) RecordAttempt(ctx context.Context, id string, a Attempt) (Digest
 		if ok, err := getJSON(ob, id, &d); err != nil {
 			return err
 		} else if !ok {
-			return ErrNotFound
+			return fmt.Errorf("digest %s: %w", id, ErrNotFound)
 		}
 		if d.Status != DigestPending {
 			return nil
@@ -259,7 +259,7 @@ func (s *Store) Digest(ctx context.Context, id string) (Digest, error) {
 	err := s.outboxView(ctx, func(tx *bolt.Tx) error {
 		ok, err := getJSON(tx.Bucket(bucketOutbox), id, &d)
 		if err == nil && !ok {
-			err = ErrNotFound
+			err = fmt.Errorf("digest %s: %w", id, ErrNotFound)
 		}
 		return err
 	})

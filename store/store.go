@@ -32,6 +32,8 @@ var buckets = [][]byte{
 	bucketByFeed,
 	bucketIdent,
 	bucketSeen,
+	bucketOutbox,
+	bucketDigestState,
 }
 
 var keySchema = []byte("schema")
