@@ -111,8 +111,9 @@ func (d *Definition) Validate() error {
 	} else if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		add("url: must be an http or https URL")
 	}
-	errs = append(errs, d.validateAddresses(d.Format != FormatSlack && d.Format != FormatJSON)...)
-	if d.Format != FormatSlack && d.Format != FormatJSON && !d.Token.IsSet() {
+	email := known && d.Format != FormatSlack && d.Format != FormatJSON
+	errs = append(errs, d.validateAddresses(email)...)
+	if email && !d.Token.IsSet() {
 		add("token_file or token_env: format %q needs an API token", d.Format)
 	}
 	if d.Subject == "" {

@@ -25,6 +25,7 @@ type Config struct {
 	Log     LogConfig         `toml:"log"`
 	Feeds   []FeedConfig      `toml:"feed"`
 	Topics  []match.TopicSpec `toml:"topic"`
+	Digests []DigestConfig    `toml:"digest"`
 
 	// file is the config file's path; dir resolves relative paths.
 	file string
@@ -211,6 +212,7 @@ func (c *Config) validate(src []byte) []string {
 			ps = append(ps, at("topic", i, "name")+fmt.Sprintf("topic[%d] %q: %v", i, t.Name, err))
 		}
 	}
+	ps = append(ps, c.validateDigests(src)...)
 	return ps
 }
 

@@ -128,6 +128,7 @@ sends digests.`,
 		a.itemsCmd(),
 		a.showCmd(),
 		a.versionCmd(),
+		a.digestCmd(),
 	)
 	return root
 }
