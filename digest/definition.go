@@ -22,7 +22,7 @@ const (
 )
 
 // Formats lists every preset, in documentation order.
-var Formats = []string{FormatJSON, FormatPostmark, FormatSendGrid, FormatMailgun, FormatResend, FormatSlack}
+var Formats = []string{FormatJSON, FormatPostmark, FormatSendGrid, FormatMailgun, FormatResend, FormatSlack, FormatSMTP}
 
 // DefaultSubject is the subject template used when a definition sets none.
 const DefaultSubject = "{{.Name}}: {{.Count}} {{if eq .Count 1}}story{{else}}stories{{end}}, {{.Date}}"
@@ -108,12 +108,16 @@ func (d *Definition) Validate() error {
 	}
 	if u, err := url.Parse(d.URL); d.URL == "" {
 		add("url: must be set for format %q", d.Format)
+	} else if d.Format == FormatSMTP {
+		if err := validateSMTPURL(d.URL); err != nil {
+			errs = append(errs, err)
+		}
 	} else if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		add("url: must be an http or https URL")
 	}
 	email := known && d.Format != FormatSlack && d.Format != FormatJSON
 	errs = append(errs, d.validateAddresses(email)...)
-	if email && !d.Token.IsSet() {
+	if email && d.Format != FormatSMTP && !d.Token.IsSet() {
 		add("token_file or token_env: format %q needs an API token", d.Format)
 	}
 	if d.Subject == "" {

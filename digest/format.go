@@ -48,6 +48,8 @@ func Encode(d *Definition, m Message) (Payload, error) {
 		})
 	case FormatSlack:
 		return jsonPayload(slackBody{Text: slackText(m)})
+	case FormatSMTP:
+		return smtpPayload(d, m)
 	}
 	return Payload{}, fmt.Errorf("unknown format %q", d.Format)
 }

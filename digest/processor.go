@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -41,6 +42,9 @@ type ProcessorOptions struct {
 	FirstWindow time.Duration       // window of a name's first digest; default 24h
 	Rand        func() float64      // jitter in [0,1); default math/rand/v2
 	NewID       func(string) string // digest ids; default name-time-random
+	// SMTPTLS is the TLS configuration of the smtp format (e.g. RootCAs for
+	// a private CA); default: system roots, TLS 1.2 or newer.
+	SMTPTLS *tls.Config
 }
 
 // Processor builds digests into the outbox and delivers them. It is safe for
@@ -222,7 +226,12 @@ func (p *Processor) attempt(ctx context.Context, d *Definition, rec store.Digest
 		return rec, fmt.Errorf("digest %s is %s, not pending", rec.ID, rec.Status)
 	}
 	now := p.opts.Now()
-	res := send(ctx, p.opts.Client, p.opts.Timeout, d, rec, now)
+	var res result
+	if d.Format == FormatSMTP {
+		res = sendSMTP(ctx, p.opts.SMTPTLS, p.opts.Timeout, d, rec)
+	} else {
+		res = send(ctx, p.opts.Client, p.opts.Timeout, d, rec, now)
+	}
 	if res.outcome == outcomeAborted {
 		return rec, ctx.Err()
 	}
