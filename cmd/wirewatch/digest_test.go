@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wirewatch/wirewatch/store"
 )
 
 // dgResult is one run of the CLI in-process.
@@ -213,3 +216,56 @@ retry_for = "a day"`, []string{`retry_for`, `is not a duration`}},
 		})
 	}
 }
+
+// TestStartDigests is the daemon's wiring: the runner sends a scheduled
+// digest built from stored items, signed, and stops on Close.
+func TestStartDigests(t *testing.T) {
+	t.Setenv("WW_TEST_DIGEST_SECRET", "daemon-secret")
+	dir := t.TempDir()
+	rcv := newDgReceiver(t, http.StatusOK)
+	cfgPath := dgConfig(t, dir, rcv.URL, "")
+	src, _ := os.ReadFile(cfgPath)
+	os.WriteFile(cfgPath, bytes.Replace(src, []byte(`schedule = "0 7 * * *"`), []byte(`schedule = "@every 1s"`), 1), 0o644)
+	feed := dgFeed(t, dir, "wire", "A report for the scheduled digest")
+	if r := dgRun(t, "--config", cfgPath, "ingest", feed); r.err != nil {
+		t.Fatal(r.err)
+	}
+	cfg, err := LoadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openTestStore(t, cfg.StorePath())
+	defer st.Close()
+	runner, err := startDigests(context.Background(), st, cfg, slogDiscard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if keys, _ := rcv.seen(); len(keys) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the scheduled digest never arrived")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := runner.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, bodies := rcv.seen()
+	if !bytes.Contains(bodies[0], []byte("A report for the scheduled digest")) {
+		t.Errorf("body: %s", bodies[0])
+	}
+}
+
+func openTestStore(t *testing.T, path string) *store.Store {
+	t.Helper()
+	st, err := store.Open(path, store.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func slogDiscard() *slog.Logger { return slog.New(slog.DiscardHandler) }
