@@ -75,6 +75,17 @@ func TestDigestSendSurvivesKill9(t *testing.T) {
 		t.Fatal(err)
 	}
 	first.Wait()
+	// The file the killed process left is consistent, and holds the pending
+	// digest it wrote before its first attempt.
+	st := openTestStore(t, filepath.Join(dir, "wirewatch.db"))
+	if err := st.Check(context.Background()); err != nil {
+		t.Fatalf("store after kill -9: %v", err)
+	}
+	pending, err := st.PendingDigest(context.Background(), "morning")
+	st.Close()
+	if err != nil {
+		t.Fatalf("no pending digest after kill -9: %v", err)
+	}
 
 	mu.Lock()
 	stall = false
@@ -91,7 +102,7 @@ func TestDigestSendSurvivesKill9(t *testing.T) {
 	if len(keys) != 2 {
 		t.Fatalf("receiver saw %d requests, want 2", len(keys))
 	}
-	if keys[0] == "" || keys[0] != keys[1] || !bytes.Equal(bodies[0], bodies[1]) {
+	if keys[0] != pending.ID || keys[0] != keys[1] || !bytes.Equal(bodies[0], bodies[1]) {
 		t.Errorf("the repeat is a different digest: keys %q, bodies equal %v", keys, bytes.Equal(bodies[0], bodies[1]))
 	}
 	var sent struct {
