@@ -20,9 +20,8 @@ type Message struct {
 	Total   int     `json:"total_stories"`
 	HTML    string  `json:"html"`
 	Text    string  `json:"text"`
-	// Footer text for compact formats: "+N more stories" etc.
-	more int
-	def  *Definition
+	more int         // stories cut by max_stories, for the "and N more" line
+	def  *Definition // the definition it was rendered for (zone, name)
 }
 
 // SubjectData is what a subject template sees, e.g.
