@@ -12,16 +12,16 @@ import (
 
 // Message is a rendered digest: what every format encodes.
 type Message struct {
-	ID      string  `json:"id"`
-	Name    string  `json:"digest"`
-	Subject string  `json:"subject"`
-	Window  Window  `json:"window"`
-	Stories []Story `json:"stories"` // sanitised, at most MaxStories
-	Total   int     `json:"total_stories"`
-	HTML    string  `json:"html"`
-	Text    string  `json:"text"`
-	more int         // stories cut by max_stories, for the "and N more" line
-	def  *Definition // the definition it was rendered for (zone, name)
+	ID      string      `json:"id"`
+	Name    string      `json:"digest"`
+	Subject string      `json:"subject"`
+	Window  Window      `json:"window"`
+	Stories []Story     `json:"stories"` // sanitised, at most MaxStories
+	Total   int         `json:"total_stories"`
+	HTML    string      `json:"html"`
+	Text    string      `json:"text"`
+	more    int         // stories cut by max_stories, for the "and N more" line
+	def     *Definition // the definition it was rendered for (zone, name)
 }
 
 // SubjectData is what a subject template sees, e.g.
