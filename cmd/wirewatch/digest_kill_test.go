@@ -21,15 +21,8 @@ import (
 // checks that the next send delivers the same digest: one id for the
 // window, same key, same body.
 func TestDigestSendSurvivesKill9(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
+	bin := wirewatchBinary(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "wirewatch")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 
 	var mu sync.Mutex
 	var keys []string
