@@ -1,9 +1,10 @@
 package match
 
 import (
-	"errors"
 	"fmt"
+	"math"
 	"strings"
+	"sync"
 )
 
 // TopicSpec is a topic as written in config.toml (`[[topic]]`) or printed by
@@ -18,11 +19,14 @@ type TopicSpec struct {
 	Negatives  []TermSpec   `toml:"negative"`
 }
 
-// TermSpec is a word or phrase with a weight, optionally counting toward a facet.
+// TermSpec is a word or phrase with a weight, optionally counting toward a
+// facet. Aliases are other spellings or translations that count as the same
+// term (any script).
 type TermSpec struct {
-	Text   string  `toml:"text"`
-	Weight float64 `toml:"weight"`
-	Facet  string  `toml:"facet"`
+	Text    string   `toml:"text"`
+	Weight  float64  `toml:"weight"`
+	Facet   string   `toml:"facet,omitempty"`
+	Aliases []string `toml:"aliases,omitempty"`
 }
 
 // EntitySpec is a named thing with every spelling it goes by.
@@ -30,149 +34,186 @@ type EntitySpec struct {
 	Name    string   `toml:"name"`
 	Aliases []string `toml:"aliases"`
 	Weight  float64  `toml:"weight"`
-	Facet   string   `toml:"facet"`
+	Facet   string   `toml:"facet,omitempty"`
 }
 
 // FacetSpec is a group of rules an on-topic item must cover: at least Min of
-// the rules tagged with this facet must fire.
+// the rules tagged with this facet must fire (Min 0 means 1).
 type FacetSpec struct {
 	Name string `toml:"name"`
 	Min  int    `toml:"min"`
 }
 
-// Verdict is the outcome of scoring one item against one topic.
-type Verdict struct {
-	Topic     string
-	Score     float64
-	Threshold float64
-	Keep      bool
-	Hits      []Hit
-	// Missing lists the facets that were not satisfied.
-	Missing []string
-}
-
 // Topic is a compiled topic. It is immutable and safe for concurrent use.
 type Topic struct {
-	spec  TopicSpec
-	rules []rule
+	spec   TopicSpec
+	rules  []rule
+	facets []facet
+	auto   *automaton
+	owner  []int32 // pattern id -> rule index
+	boost  float64
+	pool   sync.Pool
 }
 
 type rule struct {
-	label    string
-	patterns [][]string // each a folded word sequence
-	weight   float64
-	facet    string
+	kind   string // "term", "entity", "negative"
+	name   string
+	weight float64 // negative for negatives
+	facet  int     // index into facets, -1 for none
+}
+
+// label is the rule's name in hits, e.g. "term:talks".
+func (r *rule) label() string { return r.kind + ":" + r.name }
+
+type facet struct {
+	name  string
+	min   int
+	rules int
 }
 
 // Name returns the topic's name.
 func (t *Topic) Name() string { return t.spec.Name }
 
+// Spec returns a copy of the spec the topic was compiled from.
+func (t *Topic) Spec() TopicSpec { return t.spec }
+
 // Firehose reports whether the topic has no rules and so keeps every item.
 func (t *Topic) Firehose() bool { return len(t.rules) == 0 }
 
-// CompileTopic validates spec and compiles it. Errors name the rule at fault.
+// CompileTopic validates spec and compiles it. Errors name the topic, the
+// rule (by table and position) and the field at fault, for example
+// `topic "afpak": entity[2] "Kabul": aliases[1]: has no words`.
 func CompileTopic(spec TopicSpec) (*Topic, error) {
-	if strings.TrimSpace(spec.Name) == "" {
-		return nil, errors.New("name: must not be empty")
-	}
-	t := &Topic{spec: spec}
-	facets := map[string]bool{}
-	for _, f := range spec.Facets {
-		facets[f.Name] = true
-	}
-	add := func(kind string, i int, label string, texts []string, weight float64, facet string) error {
-		if label == "" {
-			return fmt.Errorf("%s[%d]: text must not be empty", kind, i)
+	c := compiler{t: &Topic{spec: spec, auto: newAutomaton()}, seen: map[string]string{}}
+	if err := c.compile(); err != nil {
+		if strings.TrimSpace(spec.Name) == "" {
+			return nil, err
 		}
-		if facet != "" && !facets[facet] {
-			return fmt.Errorf("%s[%d] %q: facet %q is not declared", kind, i, label, facet)
+		return nil, fmt.Errorf("topic %q: %w", spec.Name, err)
+	}
+	return c.t, nil
+}
+
+type compiler struct {
+	t       *Topic
+	facetIx map[string]int
+	seen    map[string]string // folded pattern -> rule that owns it
+}
+
+func (c *compiler) compile() error {
+	s := &c.t.spec
+	if strings.TrimSpace(s.Name) == "" {
+		return fmt.Errorf("topic: name: must not be empty")
+	}
+	if !finite(s.Threshold) || s.Threshold < 0 {
+		return fmt.Errorf("threshold: must be a number >= 0, got %v", s.Threshold)
+	}
+	if !finite(s.TitleBoost) || s.TitleBoost < 0 {
+		return fmt.Errorf("title_boost: must be a number >= 0 (0 or 1 means no boost), got %v", s.TitleBoost)
+	}
+	c.t.boost = s.TitleBoost
+	if c.t.boost == 0 {
+		c.t.boost = 1
+	}
+	c.facetIx = map[string]int{}
+	for i, f := range s.Facets {
+		at := fmt.Sprintf("facet[%d]", i)
+		if strings.TrimSpace(f.Name) == "" {
+			return fmt.Errorf("%s: name: must not be empty", at)
 		}
-		r := rule{label: kind + ":" + label, weight: weight, facet: facet}
-		for _, s := range texts {
-			w := Words(Fold(s))
-			if len(w) == 0 {
-				return fmt.Errorf("%s[%d] %q: %q has no words", kind, i, label, s)
+		if _, dup := c.facetIx[f.Name]; dup {
+			return fmt.Errorf("%s %q: name: declared twice", at, f.Name)
+		}
+		if f.Min < 0 {
+			return fmt.Errorf("%s %q: min: must be >= 0, got %d", at, f.Name, f.Min)
+		}
+		c.facetIx[f.Name] = i
+		c.t.facets = append(c.t.facets, facet{name: f.Name, min: max(f.Min, 1)})
+	}
+	for i, r := range s.Terms {
+		if err := c.add("term", i, r.Text, "text", r.Aliases, r.Weight, r.Facet); err != nil {
+			return err
+		}
+	}
+	for i, r := range s.Entities {
+		if err := c.add("entity", i, r.Name, "name", r.Aliases, r.Weight, r.Facet); err != nil {
+			return err
+		}
+	}
+	for i, r := range s.Negatives {
+		if r.Facet != "" {
+			return fmt.Errorf("negative[%d] %q: facet: negatives cannot count toward a facet", i, r.Text)
+		}
+		if err := c.add("negative", i, r.Text, "text", r.Aliases, r.Weight, ""); err != nil {
+			return err
+		}
+	}
+	for i, f := range c.t.facets {
+		if f.rules < f.min {
+			return fmt.Errorf("facet[%d] %q: min: needs %d rules but only %d rules name this facet", i, f.name, f.min, f.rules)
+		}
+	}
+	if len(c.t.rules) == 0 && len(c.t.facets) > 0 {
+		return fmt.Errorf("facet[0] %q: a topic without rules is a firehose and cannot have facets", c.t.facets[0].name)
+	}
+	return nil
+}
+
+func (c *compiler) add(kind string, i int, name, nameField string, aliases []string, weight float64, facetName string) error {
+	at := fmt.Sprintf("%s[%d]", kind, i)
+	if strings.TrimSpace(name) == "" {
+		return fmt.Errorf("%s: %s: must not be empty", at, nameField)
+	}
+	at = fmt.Sprintf("%s %q", at, name)
+	if !finite(weight) || weight <= 0 {
+		return fmt.Errorf("%s: weight: must be a number > 0, got %v", at, weight)
+	}
+	r := rule{kind: kind, name: name, weight: weight, facet: -1}
+	if kind == "negative" {
+		r.weight = -weight
+	}
+	if facetName != "" {
+		fi, ok := c.facetIx[facetName]
+		if !ok {
+			return fmt.Errorf("%s: facet: %q is not declared in a [[topic.facet]] table", at, facetName)
+		}
+		r.facet = fi
+		c.t.facets[fi].rules++
+	}
+	ri := int32(len(c.t.rules))
+	texts := append([]string{name}, aliases...)
+	for j, text := range texts {
+		field := nameField
+		if j > 0 {
+			field = fmt.Sprintf("aliases[%d]", j-1)
+		}
+		words, problem := parsePattern(text)
+		if problem != "" {
+			return fmt.Errorf("%s: %s: %q %s", at, field, text, problem)
+		}
+		key := patternKey(words)
+		if owner, dup := c.seen[key]; dup {
+			if owner == at {
+				continue // two spellings that fold alike, e.g. Türkiye/Turkiye
 			}
-			r.patterns = append(r.patterns, w)
+			return fmt.Errorf("%s: %s: %q is already matched by %s", at, field, text, owner)
 		}
-		t.rules = append(t.rules, r)
-		return nil
-	}
-	for i, s := range spec.Terms {
-		if err := add("term", i, s.Text, []string{s.Text}, s.Weight, s.Facet); err != nil {
-			return nil, err
+		c.seen[key] = at
+		if id := c.t.auto.add(words); int(id) != len(c.t.owner) {
+			panic("match: pattern ids out of step")
 		}
+		c.t.owner = append(c.t.owner, ri)
 	}
-	for i, s := range spec.Entities {
-		if err := add("entity", i, s.Name, append([]string{s.Name}, s.Aliases...), s.Weight, s.Facet); err != nil {
-			return nil, err
-		}
-	}
-	for i, s := range spec.Negatives {
-		if err := add("negative", i, s.Text, []string{s.Text}, -abs(s.Weight), ""); err != nil {
-			return nil, err
-		}
-	}
-	return t, nil
+	c.t.rules = append(c.t.rules, r)
+	return nil
 }
 
-func abs(f float64) float64 {
-	if f < 0 {
-		return -f
+func patternKey(words []patWord) string {
+	parts := make([]string, len(words))
+	for i, w := range words {
+		parts[i] = w.String()
 	}
-	return f
+	return strings.Join(parts, " ")
 }
 
-// Score scores an item against the topic.
-func (t *Topic) Score(it *Item) Verdict {
-	v := Verdict{Topic: t.spec.Name, Threshold: t.spec.Threshold}
-	if t.Firehose() {
-		v.Keep = true
-		return v
-	}
-	title := Words(Fold(it.Title))
-	body := Words(Fold(it.Summary))
-	facetHits := map[string]int{}
-	for _, r := range t.rules {
-		inTitle, inBody := false, false
-		for _, p := range r.patterns {
-			inTitle = inTitle || containsSeq(title, p)
-			inBody = inBody || containsSeq(body, p)
-		}
-		if !inTitle && !inBody {
-			continue
-		}
-		w := r.weight
-		if inTitle && t.spec.TitleBoost > 0 {
-			w *= t.spec.TitleBoost
-		}
-		v.Score += w
-		v.Hits = append(v.Hits, Hit{Rule: r.label, Weight: w})
-		if r.facet != "" {
-			facetHits[r.facet]++
-		}
-	}
-	for _, f := range t.spec.Facets {
-		if facetHits[f.Name] < max(f.Min, 1) {
-			v.Missing = append(v.Missing, f.Name)
-		}
-	}
-	v.Keep = v.Score >= t.spec.Threshold && len(v.Missing) == 0
-	return v
-}
-
-func containsSeq(words, pat []string) bool {
-	for i := 0; i+len(pat) <= len(words); i++ {
-		ok := true
-		for j := range pat {
-			if words[i+j] != pat[j] {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return true
-		}
-	}
-	return false
-}
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

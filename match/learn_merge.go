@@ -1,0 +1,427 @@
+package match
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+type candidate struct {
+	key      string
+	words    []string
+	surfaces map[string]int
+	acronym  bool
+}
+
+// findEntities collects names from the examples and merges their spellings
+// into entity groups.
+func (l *learner) findEntities() {
+	idx := placeIndex()
+	cands := map[string]*candidate{}
+	get := func(words []string) *candidate {
+		key := strings.Join(words, " ")
+		c := cands[key]
+		if c == nil {
+			c = &candidate{key: key, words: words, surfaces: map[string]int{}}
+			cands[key] = c
+		}
+		return c
+	}
+	var links [][2]string
+	for _, d := range l.ex {
+		for _, r := range l.capRuns(d) {
+			c := get(r.words)
+			if foldKey(r.surface) == c.key {
+				c.surfaces[r.surface]++
+			} else {
+				c.surfaces[c.key]++
+			}
+			c.acronym = c.acronym || isAcronym(r.surface)
+			if r.acronym != "" {
+				a := get(Words(Fold(r.acronym)))
+				a.surfaces[r.acronym]++
+				a.acronym = true
+				links = append(links, [2]string{c.key, a.key})
+			}
+		}
+		for i, t := range d.toks {
+			_ = t
+			for n := 1; n <= 3 && i+n <= len(d.toks); n++ {
+				words := make([]string, n)
+				for k := range n {
+					words[k] = d.toks[i+k].Word
+				}
+				if _, ok := idx[strings.Join(words, " ")]; ok {
+					c := get(words)
+					surf := trimPunct(d.text[t.Start:d.toks[i+n-1].End])
+					if foldKey(surf) != c.key {
+						surf = placeSpelling(c.key)
+					}
+					c.surfaces[surf]++
+				}
+			}
+		}
+	}
+	l.entities = l.mergeCandidates(cands, links, idx)
+	l.assignSides(idx)
+}
+
+type unionFind map[string]string
+
+func (u unionFind) find(k string) string {
+	for u[k] != "" && u[k] != k {
+		k = u[k]
+	}
+	return k
+}
+
+func (l *learner) mergeCandidates(cands map[string]*candidate, links [][2]string, idx map[string]placeRef) []*entityGroup {
+	u := unionFind{}
+	placeOf := func(k string) int {
+		if p, ok := idx[k]; ok && !p.capital {
+			return p.place
+		}
+		return -1
+	}
+	rootPlace := map[string]int{}
+	merged := map[string][]string{}
+	keys := sortedKeys(cands)
+	for _, k := range keys {
+		u[k] = k
+		rootPlace[k] = placeOf(k)
+	}
+	union := func(a, b, why string) {
+		ra, rb := u.find(a), u.find(b)
+		if ra == rb {
+			return
+		}
+		pa, pb := rootPlace[ra], rootPlace[rb]
+		if pa >= 0 && pb >= 0 && pa != pb {
+			return
+		}
+		if idx[ra].capital || idx[rb].capital {
+			return
+		}
+		if rb < ra {
+			ra, rb = rb, ra
+		}
+		u[rb] = ra
+		rootPlace[ra] = max(pa, pb)
+		why = fmt.Sprintf("%q ~ %q: %s", a, b, why)
+		merged[ra] = append(append(merged[ra], merged[rb]...), why)
+	}
+	for _, ln := range links {
+		union(ln[0], ln[1], "acronym in parentheses after its expansion")
+	}
+	bySkel := map[string]string{}
+	byPlace := map[int]string{}
+	for _, k := range keys {
+		c := cands[k]
+		if p := placeOf(k); p >= 0 {
+			if o, ok := byPlace[p]; ok {
+				union(o, k, "known exonym or demonym")
+			} else {
+				byPlace[p] = k
+			}
+		}
+		if s := skeleton(c.words); len(s) >= 4 && len(c.words) >= 2 {
+			if o, ok := bySkel[s]; ok {
+				union(o, k, "transliteration variant")
+			} else {
+				bySkel[s] = k
+			}
+		}
+	}
+	for _, a := range keys {
+		ca := cands[a]
+		for _, b := range keys {
+			cb := cands[b]
+			if a == b {
+				continue
+			}
+			if ca.acronym && len(cb.words) >= 2 && initials(cb.words) == strings.ReplaceAll(a, " ", "") {
+				union(b, a, "acronym of its expansion")
+			}
+			if len(ca.words) >= 2 && len(cb.words) > len(ca.words) && subsequence(ca.words, cb.words) {
+				union(b, a, "short form of a longer name")
+			}
+		}
+	}
+	// A lone surname joins the one person whose name ends with it.
+	lastWordOf := map[string]map[string]bool{}
+	for _, k := range keys {
+		if w := cands[k].words; len(w) >= 2 && !cands[k].acronym {
+			last := w[len(w)-1]
+			if lastWordOf[last] == nil {
+				lastWordOf[last] = map[string]bool{}
+			}
+			lastWordOf[last][u.find(k)] = true
+		}
+	}
+	for _, a := range keys {
+		ca := cands[a]
+		if len(ca.words) != 1 || ca.acronym || placeOf(a) >= 0 || len(lastWordOf[a]) != 1 || l.bg.Ratio(a) >= 0.002 {
+			continue
+		}
+		for r := range lastWordOf[a] {
+			if rootPlace[u.find(r)] < 0 {
+				union(r, a, "surname of a longer name")
+			}
+		}
+	}
+	groups := map[string]*entityGroup{}
+	for _, k := range keys {
+		r := u.find(k)
+		g := groups[r]
+		if g == nil {
+			g = &entityGroup{keys: map[string]bool{}, surfaces: map[string]int{}, place: rootPlace[r], side: -1}
+			if p, ok := idx[r]; ok && p.capital {
+				g.place, g.capital = p.place, true
+			}
+			groups[r] = g
+		}
+		g.keys[k] = true
+		if k == r {
+			g.why = append(g.why, merged[r]...)
+		}
+		for s, n := range cands[k].surfaces {
+			g.surfaces[s] += n
+		}
+	}
+	var out []*entityGroup
+	need := min(2, len(l.ex))
+	for _, r := range sortedKeys(groups) {
+		g := groups[r]
+		l.measure(g)
+		if g.exDF < need || (g.place < 0 && (l.common(g) || l.ordinary(g))) {
+			continue
+		}
+		if g.place >= 0 && !g.capital {
+			g.extra = append(g.extra, places[g.place].names...)
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// common reports whether every spelling of g is a single word common in
+// the background: capitalised sentence starts rather than names.
+func (l *learner) common(g *entityGroup) bool {
+	for k := range g.keys {
+		if strings.Contains(k, " ") || l.bg.Ratio(k) < 0.01 {
+			return false
+		}
+	}
+	return true
+}
+
+// ordinary reports whether every spelling of g is one word that the
+// examples also use in lower case ("Peace", "Tensions" at sentence starts).
+func (l *learner) ordinary(g *entityGroup) bool {
+	for k := range g.keys {
+		if strings.Contains(k, " ") || !l.lowerUse(k) {
+			return false
+		}
+	}
+	return true
+}
+
+func (l *learner) measure(g *entityGroup) {
+	g.exDF, g.mentions = 0, 0
+	for _, d := range l.ex {
+		n := 0
+		for k := range g.keys {
+			n += countGram(d, strings.Fields(k))
+		}
+		if n > 0 {
+			g.exDF++
+		}
+		g.mentions += n
+	}
+}
+
+func countGram(d *learnDoc, gram []string) int {
+	if !d.words[gram[0]] {
+		return 0
+	}
+	n := 0
+	for i := 0; i+len(gram) <= len(d.toks); i++ {
+		ok := true
+		for j, w := range gram {
+			if d.toks[i+j].Word != w {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			n++
+		}
+	}
+	return n
+}
+
+// skeleton reduces words to consonants so that transliterations such as
+// Tehrik-i / Tehreek-e / Tehrik-e compare equal; vowel-only connectors
+// vanish.
+func skeleton(words []string) string {
+	var parts []string
+	for _, w := range words {
+		var b strings.Builder
+		var last rune
+		for i, r := range w {
+			if i > 0 && strings.ContainsRune("aeiouy", r) {
+				continue
+			}
+			if r == last {
+				continue
+			}
+			if i == 0 && strings.ContainsRune("aeiouy", r) && len(w) <= 2 {
+				break
+			}
+			b.WriteRune(r)
+			last = r
+		}
+		if b.Len() > 0 {
+			parts = append(parts, b.String())
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func initials(words []string) string {
+	var b strings.Builder
+	for _, w := range words {
+		if connectors[w] {
+			continue
+		}
+		for _, r := range w {
+			b.WriteRune(r)
+			break
+		}
+	}
+	return b.String()
+}
+
+// subsequence reports whether short's words appear in order in long, with
+// the same first and last word (Khawaja Asif in Khawaja Muhammad Asif).
+func subsequence(short, long []string) bool {
+	if short[0] != long[0] || short[len(short)-1] != long[len(long)-1] {
+		return false
+	}
+	j := 0
+	for _, w := range long {
+		if j < len(short) && short[j] == w {
+			j++
+		}
+	}
+	return j == len(short)
+}
+
+// assignSides picks the parties of the story (the places mentioned far
+// more than any other) and attaches people and organisations to the party
+// named just before them ("Pakistan's Defence Minister Khawaja Asif").
+func (l *learner) assignSides(idx map[string]placeRef) {
+	mentions := map[int]int{}
+	docs := map[int]map[int]bool{}
+	for _, g := range l.entities {
+		if g.place < 0 {
+			continue
+		}
+		mentions[g.place] += g.mentions
+		if docs[g.place] == nil {
+			docs[g.place] = map[int]bool{}
+		}
+		for i, d := range l.ex {
+			for k := range g.keys {
+				if containsGram(d, strings.Fields(k)) {
+					docs[g.place][i] = true
+				}
+			}
+		}
+	}
+	top := 0
+	for _, n := range mentions {
+		top = max(top, n)
+	}
+	isSide := map[int]bool{}
+	for p, n := range mentions {
+		if n*10 >= top*4 && len(docs[p])*10 >= len(l.ex)*6 {
+			isSide[p] = true
+		}
+	}
+	for _, g := range l.entities {
+		if g.place >= 0 {
+			if isSide[g.place] {
+				g.side = g.place
+			}
+			continue
+		}
+		votes := map[int]int{}
+		total := 0
+		for _, d := range l.ex {
+			for k := range g.keys {
+				gram := strings.Fields(k)
+				for i := 0; i+len(gram) <= len(d.toks); i++ {
+					if !matchAt(d.toks, i, gram) {
+						continue
+					}
+					if p := placeBefore(d.toks, i, idx); p >= 0 {
+						votes[p]++
+						total++
+					}
+				}
+			}
+		}
+		best, bn := -1, 0
+		for p, n := range votes {
+			if n > bn || n == bn && p < best {
+				best, bn = p, n
+			}
+		}
+		if best >= 0 && isSide[best] && bn >= 2 && bn*3 >= total*2 {
+			g.side = best
+			g.why = append(g.why, fmt.Sprintf("named after %s %d times", places[best].name, bn))
+		}
+	}
+	for p := range places {
+		if isSide[p] {
+			for _, g := range l.entities {
+				if g.place == p && !g.capital {
+					l.sides = append(l.sides, g)
+				}
+			}
+		}
+	}
+	sort.SliceStable(l.sides, func(i, j int) bool { return l.sides[i].mentions > l.sides[j].mentions })
+}
+
+func matchAt(toks []Token, i int, gram []string) bool {
+	for j, w := range gram {
+		if toks[i+j].Word != w {
+			return false
+		}
+	}
+	return true
+}
+
+// placeBefore returns the country named within five words before toks[i].
+func placeBefore(toks []Token, i int, idx map[string]placeRef) int {
+	for k := i - 1; k >= 0 && k >= i-5; k-- {
+		if p, ok := idx[toks[k].Word]; ok && !p.capital {
+			return p.place
+		}
+	}
+	return -1
+}
+
+// placeSpelling returns the gazetteer's spelling of a folded place name.
+func placeSpelling(key string) string {
+	for _, p := range places {
+		for _, n := range append(append([]string{p.name}, p.names...), p.capitals...) {
+			if foldKey(n) == key {
+				return n
+			}
+		}
+	}
+	return key
+}

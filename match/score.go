@@ -1,0 +1,215 @@
+package match
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Verdict is the outcome of scoring one item against one topic. Hits is the
+// compact form stored with an item; Matches and Facets carry everything
+// `wirewatch explain` shows.
+type Verdict struct {
+	Topic     string
+	Score     float64
+	Threshold float64
+	Keep      bool
+	Hits      []Hit
+	// Missing lists the facets that were not satisfied.
+	Missing []string
+	// Firehose is set when the topic has no rules and keeps everything.
+	Firehose bool
+	// Matches has one entry per rule that fired, in rule order.
+	Matches []RuleMatch
+	// Facets reports every declared facet, satisfied or not.
+	Facets []FacetResult
+}
+
+// RuleMatch is one rule that fired for an item.
+type RuleMatch struct {
+	Rule    string  // "term:talks", "entity:Afghanistan", "negative:cricket"
+	Kind    string  // term, entity or negative
+	Name    string  // the rule's text or entity name
+	Facet   string  // facet the rule counts toward, if any
+	Weight  float64 // contributed to the score (negative for negatives)
+	InTitle bool    // matched in the title, so the title boost applied
+	Count   int     // occurrences in title and body
+	// Places lists the first few occurrences.
+	Places []Place
+
+	rule int32
+}
+
+// Place is one occurrence of a rule in an item.
+type Place struct {
+	Field      string // "title" or "body"
+	Start, End int    // byte offsets into that field of the original text
+	Text       string // the original text matched, e.g. "Tehreek‑e‑Taliban"
+}
+
+// FacetResult says whether one facet was covered.
+type FacetResult struct {
+	Name  string
+	Min   int
+	Got   int
+	OK    bool
+	Rules []string // rules that fired for this facet
+}
+
+const maxPlaces = 3
+
+type scoreBufs struct {
+	scan  scanState
+	toks  []Token
+	first []int32 // rule -> index into matches + 1
+}
+
+// Score scores an item's title and summary against the topic.
+func (t *Topic) Score(it *Item) Verdict {
+	return t.ScoreText(it.Title, it.Summary)
+}
+
+// ScoreText scores a title and body against the topic.
+func (t *Topic) ScoreText(title, body string) Verdict {
+	v := Verdict{Topic: t.spec.Name, Threshold: t.spec.Threshold}
+	if t.Firehose() {
+		v.Firehose, v.Keep = true, true
+		return v
+	}
+	b, _ := t.pool.Get().(*scoreBufs)
+	if b == nil {
+		b = &scoreBufs{}
+	}
+	if cap(b.first) < len(t.rules) {
+		b.first = make([]int32, len(t.rules))
+	}
+	b.first = b.first[:len(t.rules)]
+	clear(b.first)
+	t.scanField(&v, b, "title", title)
+	t.scanField(&v, b, "body", body)
+	t.pool.Put(b)
+	t.finish(&v)
+	return v
+}
+
+func (t *Topic) scanField(v *Verdict, b *scoreBufs, field, text string) {
+	b.toks = appendTokens(b.toks[:0], text)
+	toks := b.toks
+	t.auto.scan(&b.scan, toks, func(pat int32, first, last int) {
+		ri := t.owner[pat]
+		r := &t.rules[ri]
+		if b.first[ri] == 0 {
+			m := RuleMatch{Rule: r.label(), Kind: r.kind, Name: r.name, rule: ri}
+			if r.facet >= 0 {
+				m.Facet = t.facets[r.facet].name
+			}
+			v.Matches = append(v.Matches, m)
+			b.first[ri] = int32(len(v.Matches))
+		}
+		m := &v.Matches[b.first[ri]-1]
+		m.Count++
+		if field == "title" {
+			m.InTitle = true
+		}
+		if len(m.Places) < maxPlaces {
+			s, e := toks[first].Start, toks[last].End
+			m.Places = append(m.Places, Place{Field: field, Start: s, End: e, Text: text[s:e]})
+		}
+	})
+}
+
+func (t *Topic) finish(v *Verdict) {
+	got := make([]int, len(t.facets))
+	rulesBy := make([][]string, len(t.facets))
+	for i := range v.Matches {
+		m := &v.Matches[i]
+		r := &t.rules[m.rule]
+		m.Weight = r.weight
+		if m.InTitle {
+			m.Weight *= t.boost
+		}
+		v.Score += m.Weight
+		v.Hits = append(v.Hits, Hit{Rule: m.Rule, Weight: round2(m.Weight)})
+		if r.facet >= 0 {
+			got[r.facet]++
+			rulesBy[r.facet] = append(rulesBy[r.facet], m.Rule)
+		}
+	}
+	v.Score = round2(v.Score)
+	for i, f := range t.facets {
+		fr := FacetResult{Name: f.name, Min: f.min, Got: got[i], OK: got[i] >= f.min, Rules: rulesBy[i]}
+		v.Facets = append(v.Facets, fr)
+		if !fr.OK {
+			v.Missing = append(v.Missing, f.name)
+		}
+	}
+	v.Keep = v.Score >= t.spec.Threshold && len(v.Missing) == 0
+}
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+// Explain renders the verdict for people: each rule that fired, where and
+// with what weight, each facet satisfied or missing, the total against the
+// threshold and the decision.
+func (v Verdict) Explain() string {
+	var b strings.Builder
+	decision := "DROP"
+	if v.Keep {
+		decision = "KEEP"
+	}
+	if v.Firehose {
+		fmt.Fprintf(&b, "topic %q: %s (firehose topic: no rules, keeps every item)\n", v.Topic, decision)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "topic %q: %s  score %s, threshold %s\n", v.Topic, decision, num(v.Score), num(v.Threshold))
+	if len(v.Matches) == 0 {
+		b.WriteString("  no rule matched\n")
+	}
+	for _, m := range v.Matches {
+		facet := ""
+		if m.Facet != "" {
+			facet = "  [" + m.Facet + "]"
+		}
+		boost := ""
+		if m.InTitle {
+			boost = " (title boost)"
+		}
+		fmt.Fprintf(&b, "  %7s  %s%s%s  x%d\n", signed(m.Weight), m.Rule, facet, boost, m.Count)
+		for _, p := range m.Places {
+			fmt.Fprintf(&b, "           %s@%d %q\n", p.Field, p.Start, p.Text)
+		}
+	}
+	for _, f := range v.Facets {
+		state := "ok"
+		if !f.OK {
+			state = "MISSING"
+		}
+		fmt.Fprintf(&b, "  facet %-20q %d/%d %s", f.Name, f.Got, f.Min, state)
+		if len(f.Rules) > 0 {
+			fmt.Fprintf(&b, " (%s)", strings.Join(f.Rules, ", "))
+		}
+		b.WriteByte('\n')
+	}
+	switch {
+	case v.Keep:
+		fmt.Fprintf(&b, "  kept: score %s >= threshold %s and every facet covered\n", num(v.Score), num(v.Threshold))
+	case len(v.Missing) > 0 && v.Score < v.Threshold:
+		fmt.Fprintf(&b, "  dropped: score %s < threshold %s; missing facets: %s\n", num(v.Score), num(v.Threshold), strings.Join(v.Missing, ", "))
+	case len(v.Missing) > 0:
+		fmt.Fprintf(&b, "  dropped: missing facets: %s\n", strings.Join(v.Missing, ", "))
+	default:
+		fmt.Fprintf(&b, "  dropped: score %s < threshold %s\n", num(v.Score), num(v.Threshold))
+	}
+	return b.String()
+}
+
+func num(f float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
+}
+
+func signed(f float64) string {
+	if f >= 0 {
+		return "+" + num(f)
+	}
+	return num(f)
+}
