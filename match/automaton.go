@@ -42,6 +42,7 @@ type automaton struct {
 	out      [][]int32        // pattern ids that end at a node
 	nsym     int32
 	patterns int
+	maxLen   int // words in the longest pattern
 }
 
 func newAutomaton() *automaton {
@@ -101,6 +102,7 @@ func (a *automaton) add(words []patWord) int32 {
 		}
 		node = child
 	}
+	a.maxLen = max(a.maxLen, len(words))
 	id := int32(a.patterns)
 	a.patterns++
 	a.out[node] = append(a.out[node], id)

@@ -38,6 +38,7 @@ type RuleMatch struct {
 	Places []Place
 
 	rule int32
+	last Place // the previous occurrence, to fold overlapping aliases
 }
 
 // Place is one occurrence of a rule in an item.
@@ -61,6 +62,8 @@ const maxPlaces = 3
 type scoreBufs struct {
 	scan  scanState
 	toks  []Token
+	occ   []occurrence
+	kept  []occurrence
 	first []int32 // rule -> index into matches + 1
 }
 
@@ -92,11 +95,22 @@ func (t *Topic) ScoreText(title, body string) Verdict {
 	return v
 }
 
+// occurrence is one pattern match, in token positions.
+type occurrence struct {
+	rule        int32
+	first, last int
+}
+
 func (t *Topic) scanField(v *Verdict, b *scoreBufs, field, text string) {
 	b.toks = appendTokens(b.toks[:0], text)
 	toks := b.toks
+	b.occ = b.occ[:0]
 	t.auto.scan(&b.scan, toks, func(pat int32, first, last int) {
-		ri := t.owner[pat]
+		b.occ = append(b.occ, occurrence{rule: t.owner[pat], first: first, last: last})
+	})
+	b.kept = longest(b.kept[:0], b.occ, t.auto.maxLen)
+	for _, o := range b.kept {
+		ri := o.rule
 		r := &t.rules[ri]
 		if b.first[ri] == 0 {
 			m := RuleMatch{Rule: r.label(), Kind: r.kind, Name: r.name, rule: ri}
@@ -107,15 +121,47 @@ func (t *Topic) scanField(v *Verdict, b *scoreBufs, field, text string) {
 			b.first[ri] = int32(len(v.Matches))
 		}
 		m := &v.Matches[b.first[ri]-1]
+		s, e := toks[o.first].Start, toks[o.last].End
+		if m.Count > 0 && m.last.Field == field && m.last.Start == s && m.last.End == e {
+			continue // two aliases of one rule matched the same words
+		}
+		m.last = Place{Field: field, Start: s, End: e}
 		m.Count++
 		if field == "title" {
 			m.InTitle = true
 		}
 		if len(m.Places) < maxPlaces {
-			s, e := toks[first].Start, toks[last].End
 			m.Places = append(m.Places, Place{Field: field, Start: s, End: e, Text: text[s:e]})
 		}
-	})
+	}
+}
+
+// longest drops every occurrence lying inside a longer one, so the words of
+// "Pakistani Taliban" count for that rule and not also for "Pakistani" or
+// "Taliban". occ arrives ordered by last token; the result keeps that order
+// for the survivors.
+func longest(out, occ []occurrence, maxLen int) []occurrence {
+	// Occurrences come ordered by their last word, so a cover of occ[i]
+	// comes after it (or shares its last word) and ends within maxLen words
+	// of its start: the loops look at a handful of neighbours.
+	for i, o := range occ {
+		covered := false
+		for j := i + 1; j < len(occ) && !covered; j++ {
+			c := occ[j]
+			if c.last >= o.first+maxLen {
+				break
+			}
+			covered = c.first <= o.first && c.last >= o.last && c.last-c.first > o.last-o.first
+		}
+		for j := i - 1; j >= 0 && !covered && occ[j].last == o.last; j-- {
+			c := occ[j]
+			covered = c.first < o.first
+		}
+		if !covered {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 func (t *Topic) finish(v *Verdict) {
