@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"unicode/utf8"
 	"math"
 	"strings"
 )
@@ -121,7 +122,7 @@ func (t *Topic) scanField(v *Verdict, b *scoreBufs, field, text string) {
 			b.first[ri] = int32(len(v.Matches))
 		}
 		m := &v.Matches[b.first[ri]-1]
-		s, e := toks[o.first].Start, toks[o.last].End
+		s, e := trimSpan(text, toks[o.first].Start, toks[o.last].End)
 		if m.Count > 0 && m.last.Field == field && m.last.Start == s && m.last.End == e {
 			continue // two aliases of one rule matched the same words
 		}
@@ -258,4 +259,24 @@ func signed(f float64) string {
 		return "+" + num(f)
 	}
 	return num(f)
+}
+
+// trimSpan narrows text[s:e] to start and end on a word rune, dropping the
+// quotes and brackets a chunk may carry.
+func trimSpan(text string, s, e int) (int, int) {
+	for s < e {
+		r, n := utf8.DecodeRuneInString(text[s:e])
+		if IsWordRune(r) {
+			break
+		}
+		s += n
+	}
+	for e > s {
+		r, n := utf8.DecodeLastRuneInString(text[s:e])
+		if IsWordRune(r) {
+			break
+		}
+		e -= n
+	}
+	return s, e
 }
