@@ -102,10 +102,11 @@ type learner struct {
 	terms    []scoredGram
 	negTerms []scoredGram
 	res      *LearnResult
+	idx      map[string]placeRef
 }
 
 func newLearner(opts LearnOptions) *learner {
-	l := &learner{opts: opts, bg: BuiltinBackground(), res: &LearnResult{Notes: map[string]string{}}}
+	l := &learner{opts: opts, bg: BuiltinBackground(), res: &LearnResult{Notes: map[string]string{}}, idx: placeIndex()}
 	for _, d := range opts.Examples {
 		l.ex = append(l.ex, analyse(d))
 	}

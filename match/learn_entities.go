@@ -122,7 +122,7 @@ func (l *learner) capRuns(d *learnDoc) []capRun {
 		if run != nil {
 			runs = append(runs, *run)
 		}
-		i = j
+		i = max(j, i+1)
 	}
 	return runs
 }
@@ -137,7 +137,7 @@ func (l *learner) startsName(d *learnDoc, i int) bool {
 
 func (l *learner) trimRun(d *learnDoc, i, j int) *capRun {
 	toks := d.toks
-	idx := placeIndex()
+	idx := l.idx
 	for i < j {
 		w := toks[i].Word
 		_, isPlace := idx[w]

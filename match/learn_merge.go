@@ -16,7 +16,7 @@ type candidate struct {
 // findEntities collects names from the examples and merges their spellings
 // into entity groups.
 func (l *learner) findEntities() {
-	idx := placeIndex()
+	idx := l.idx
 	cands := map[string]*candidate{}
 	get := func(words []string) *candidate {
 		key := strings.Join(words, " ")

@@ -2,9 +2,9 @@ package match
 
 import (
 	"fmt"
-	"unicode/utf8"
 	"math"
 	"strings"
+	"unicode/utf8"
 )
 
 // Verdict is the outcome of scoring one item against one topic. Hits is the
@@ -66,6 +66,7 @@ type scoreBufs struct {
 	occ   []occurrence
 	kept  []occurrence
 	first []int32 // rule -> index into matches + 1
+	fold  foldCache
 }
 
 // Score scores an item's title and summary against the topic.
@@ -82,7 +83,10 @@ func (t *Topic) ScoreText(title, body string) Verdict {
 	}
 	b, _ := t.pool.Get().(*scoreBufs)
 	if b == nil {
-		b = &scoreBufs{}
+		b = &scoreBufs{fold: foldCache{}}
+	}
+	if t.noCache {
+		b.fold = nil
 	}
 	if cap(b.first) < len(t.rules) {
 		b.first = make([]int32, len(t.rules))
@@ -103,7 +107,7 @@ type occurrence struct {
 }
 
 func (t *Topic) scanField(v *Verdict, b *scoreBufs, field, text string) {
-	b.toks = appendTokens(b.toks[:0], text)
+	b.toks = appendTokens(b.toks[:0], text, b.fold)
 	toks := b.toks
 	b.occ = b.occ[:0]
 	t.auto.scan(&b.scan, toks, func(pat int32, first, last int) {

@@ -20,10 +20,33 @@ type Token struct {
 // spaces and ASCII punctuation (which Fold never merges into a word), each
 // chunk is folded on its own, and ASCII chunks take a fast path.
 func Tokenize(s string) []Token {
-	return appendTokens(nil, s)
+	return appendTokens(nil, s, nil)
 }
 
-func appendTokens(dst []Token, s string) []Token {
+// foldCache remembers the words of non-ASCII chunks: folding runs four
+// Unicode transforms and dominates scoring time on non-Latin text, while
+// names and function words repeat from item to item. Each scoring buffer
+// owns one, so no locking; it is cleared when it grows past maxFoldCache.
+type foldCache map[string][]string
+
+const maxFoldCache = 8192
+
+func (c foldCache) words(chunk string) []string {
+	if c == nil {
+		return Words(Fold(chunk))
+	}
+	if ws, ok := c[chunk]; ok {
+		return ws
+	}
+	if len(c) >= maxFoldCache {
+		clear(c)
+	}
+	ws := Words(Fold(chunk))
+	c[chunk] = ws
+	return ws
+}
+
+func appendTokens(dst []Token, s string, cache foldCache) []Token {
 	i := 0
 	for i < len(s) {
 		// Skip separators.
@@ -49,7 +72,7 @@ func appendTokens(dst []Token, s string) []Token {
 			dst = append(dst, Token{Word: asciiLower(chunk), Start: start, End: i})
 			continue
 		}
-		for _, w := range Words(Fold(chunk)) {
+		for _, w := range cache.words(chunk) {
 			dst = append(dst, Token{Word: w, Start: start, End: i})
 		}
 	}

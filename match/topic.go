@@ -53,6 +53,8 @@ type Topic struct {
 	owner  []int32 // pattern id -> rule index
 	boost  float64
 	pool   sync.Pool
+	// noCache turns the fold cache off (benchmarks of the cold path).
+	noCache bool
 }
 
 type rule struct {
