@@ -60,10 +60,11 @@
 // keeps every item (and may declare no facets).
 //
 // Validation. CompileTopic checks everything at config load and names the
-// topic, the table, the position, the rule and the field:
+// table, the position, the rule and the field (config load adds the file,
+// line and topic):
 //
-//	topic "afpak-talks": entity[2] "Kabul": aliases[1]: "!" has no words
-//	topic "afpak-talks": term[0] "talks": facet: "talk" is not declared in a [[topic.facet]] table
+//	entity[2] "Kabul": aliases[1]: "!" has no words
+//	term[0] "talks": facet: "talk" is not declared in a [[topic.facet]] table
 //
 // Two rules may not share a spelling (after folding); weights must be > 0
 // (negatives too: their weight is subtracted); a facet must be declared,

@@ -82,16 +82,14 @@ func (t *Topic) Spec() TopicSpec { return t.spec }
 // Firehose reports whether the topic has no rules and so keeps every item.
 func (t *Topic) Firehose() bool { return len(t.rules) == 0 }
 
-// CompileTopic validates spec and compiles it. Errors name the topic, the
-// rule (by table and position) and the field at fault, for example
-// `topic "afpak": entity[2] "Kabul": aliases[1]: has no words`.
+// CompileTopic validates spec and compiles it. Errors name the rule (by
+// table and position) and the field at fault, for example
+// `entity[2] "Kabul": aliases[1]: "!" has no words`; the caller adds which
+// topic (config load names it with its file and line).
 func CompileTopic(spec TopicSpec) (*Topic, error) {
 	c := compiler{t: &Topic{spec: spec, auto: newAutomaton()}, seen: map[string]string{}}
 	if err := c.compile(); err != nil {
-		if strings.TrimSpace(spec.Name) == "" {
-			return nil, err
-		}
-		return nil, fmt.Errorf("topic %q: %w", spec.Name, err)
+		return nil, err
 	}
 	return c.t, nil
 }
@@ -105,7 +103,7 @@ type compiler struct {
 func (c *compiler) compile() error {
 	s := &c.t.spec
 	if strings.TrimSpace(s.Name) == "" {
-		return fmt.Errorf("topic: name: must not be empty")
+		return fmt.Errorf("name: must not be empty")
 	}
 	if !finite(s.Threshold) || s.Threshold < 0 {
 		return fmt.Errorf("threshold: must be a number >= 0, got %v", s.Threshold)

@@ -22,22 +22,22 @@ func TestCompileErrors(t *testing.T) {
 		spec TopicSpec
 		want string
 	}{
-		{"no name", TopicSpec{}, "topic: name: must not be empty"},
-		{"negative threshold", TopicSpec{Name: "t", Threshold: -1}, `topic "t": threshold: must be a number >= 0, got -1`},
-		{"nan boost", TopicSpec{Name: "t", TitleBoost: math.NaN()}, `topic "t": title_boost: must be a number >= 0 (0 or 1 means no boost), got NaN`},
-		{"empty term", TopicSpec{Name: "t", Terms: []TermSpec{ok, {Weight: 1}}}, `topic "t": term[1]: text: must not be empty`},
-		{"zero weight", TopicSpec{Name: "t", Terms: []TermSpec{{Text: "talks"}}}, `topic "t": term[0] "talks": weight: must be a number > 0, got 0`},
-		{"no words", TopicSpec{Name: "t", Terms: []TermSpec{{Text: "--", Weight: 1}}}, `topic "t": term[0] "--": text: "--" has no words`},
-		{"bad alias", TopicSpec{Name: "t", Entities: []EntitySpec{{Name: "Kabul", Weight: 1, Aliases: []string{"کابل", "!"}}}}, `topic "t": entity[0] "Kabul": aliases[1]: "!" has no words`},
-		{"undeclared facet", TopicSpec{Name: "t", Terms: []TermSpec{{Text: "talks", Weight: 1, Facet: "talk"}}}, `topic "t": term[0] "talks": facet: "talk" is not declared in a [[topic.facet]] table`},
-		{"duplicate facet", TopicSpec{Name: "t", Facets: []FacetSpec{{Name: "a"}, {Name: "a"}}}, `topic "t": facet[1] "a": name: declared twice`},
-		{"facet min too high", TopicSpec{Name: "t", Facets: []FacetSpec{{Name: "a", Min: 2}}, Terms: []TermSpec{{Text: "x", Weight: 1, Facet: "a"}}}, `topic "t": facet[0] "a": min: needs 2 rules but only 1 rules name this facet`},
-		{"negative min", TopicSpec{Name: "t", Facets: []FacetSpec{{Name: "a", Min: -1}}}, `topic "t": facet[0] "a": min: must be >= 0, got -1`},
-		{"same pattern twice", TopicSpec{Name: "t", Terms: []TermSpec{ok}, Entities: []EntitySpec{{Name: "Talks", Weight: 1}}}, `topic "t": entity[0] "Talks": name: "Talks" is already matched by term[0] "talks"`},
-		{"negative with facet", TopicSpec{Name: "t", Negatives: []TermSpec{{Text: "x", Weight: 1, Facet: "a"}}}, `topic "t": negative[0] "x": facet: negatives cannot count toward a facet`},
-		{"wildcard inside", TopicSpec{Name: "t", Terms: []TermSpec{{Text: "ne*go", Weight: 1}}}, `topic "t": term[0] "ne*go": text: "ne*go" "*" may only start or end a word, not both`},
-		{"short wildcard", TopicSpec{Name: "t", Terms: []TermSpec{{Text: "ab*", Weight: 1}}}, `topic "t": term[0] "ab*": text: "ab*" a wildcard word needs at least 3 letters`},
-		{"facets without rules", TopicSpec{Name: "t", Facets: []FacetSpec{{Name: "a"}}}, `topic "t": facet[0] "a": min: needs 1 rules but only 0 rules name this facet`},
+		{"no name", TopicSpec{}, "name: must not be empty"},
+		{"negative threshold", TopicSpec{Name: "t", Threshold: -1}, `threshold: must be a number >= 0, got -1`},
+		{"nan boost", TopicSpec{Name: "t", TitleBoost: math.NaN()}, `title_boost: must be a number >= 0 (0 or 1 means no boost), got NaN`},
+		{"empty term", TopicSpec{Name: "t", Terms: []TermSpec{ok, {Weight: 1}}}, `term[1]: text: must not be empty`},
+		{"zero weight", TopicSpec{Name: "t", Terms: []TermSpec{{Text: "talks"}}}, `term[0] "talks": weight: must be a number > 0, got 0`},
+		{"no words", TopicSpec{Name: "t", Terms: []TermSpec{{Text: "--", Weight: 1}}}, `term[0] "--": text: "--" has no words`},
+		{"bad alias", TopicSpec{Name: "t", Entities: []EntitySpec{{Name: "Kabul", Weight: 1, Aliases: []string{"کابل", "!"}}}}, `entity[0] "Kabul": aliases[1]: "!" has no words`},
+		{"undeclared facet", TopicSpec{Name: "t", Terms: []TermSpec{{Text: "talks", Weight: 1, Facet: "talk"}}}, `term[0] "talks": facet: "talk" is not declared in a [[topic.facet]] table`},
+		{"duplicate facet", TopicSpec{Name: "t", Facets: []FacetSpec{{Name: "a"}, {Name: "a"}}}, `facet[1] "a": name: declared twice`},
+		{"facet min too high", TopicSpec{Name: "t", Facets: []FacetSpec{{Name: "a", Min: 2}}, Terms: []TermSpec{{Text: "x", Weight: 1, Facet: "a"}}}, `facet[0] "a": min: needs 2 rules but only 1 rules name this facet`},
+		{"negative min", TopicSpec{Name: "t", Facets: []FacetSpec{{Name: "a", Min: -1}}}, `facet[0] "a": min: must be >= 0, got -1`},
+		{"same pattern twice", TopicSpec{Name: "t", Terms: []TermSpec{ok}, Entities: []EntitySpec{{Name: "Talks", Weight: 1}}}, `entity[0] "Talks": name: "Talks" is already matched by term[0] "talks"`},
+		{"negative with facet", TopicSpec{Name: "t", Negatives: []TermSpec{{Text: "x", Weight: 1, Facet: "a"}}}, `negative[0] "x": facet: negatives cannot count toward a facet`},
+		{"wildcard inside", TopicSpec{Name: "t", Terms: []TermSpec{{Text: "ne*go", Weight: 1}}}, `term[0] "ne*go": text: "ne*go" "*" may only start or end a word, not both`},
+		{"short wildcard", TopicSpec{Name: "t", Terms: []TermSpec{{Text: "ab*", Weight: 1}}}, `term[0] "ab*": text: "ab*" a wildcard word needs at least 3 letters`},
+		{"facets without rules", TopicSpec{Name: "t", Facets: []FacetSpec{{Name: "a"}}}, `facet[0] "a": min: needs 1 rules but only 0 rules name this facet`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,7 +134,7 @@ func TestVerdictDetails(t *testing.T) {
 		t.Errorf("facet %+v", f)
 	}
 	ex := v.Explain()
-	for _, want := range []string{`topic "t": DROP  score 4, threshold 3`, "+3  entity:Afghanistan  [af] (title boost)  x2", `body@7 "Afghanistan’s"`, `facet "pk"`, "MISSING", "dropped: missing facets: pk"} {
+	for _, want := range []string{`DROP  score 4, threshold 3`, "+3  entity:Afghanistan  [af] (title boost)  x2", `body@7 "Afghanistan’s"`, `facet "pk"`, "MISSING", "dropped: missing facets: pk"} {
 		if !strings.Contains(ex, want) {
 			t.Errorf("Explain lacks %q:\n%s", want, ex)
 		}

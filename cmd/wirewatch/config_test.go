@@ -87,7 +87,7 @@ threshold = 1.0
   weight = 1.0
   facet = "nope"
 `,
-			want: []string{`CFG:3: topic[0] "t": term[0] "talks": facet "nope" is not declared`},
+			want: []string{`CFG:3: topic[0] "t": term[0] "talks": facet: "nope" is not declared in a [[topic.facet]] table`},
 		},
 		{
 			name: "duplicate topics",
