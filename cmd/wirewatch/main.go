@@ -129,6 +129,10 @@ sends digests.`,
 		a.showCmd(),
 		a.versionCmd(),
 		a.digestCmd(),
+		a.learnCmd(),
+		a.explainCmd(),
+		a.evalCmd(),
+		a.rescoreCmd(),
 	)
 	return root
 }
