@@ -20,11 +20,17 @@ type entityGroup struct {
 	why      []string
 }
 
+// name is the spelling the group is shown by: the gazetteer name for a
+// country, else the most frequent full name (several words), else the most
+// frequent spelling.
 func (g *entityGroup) name() string {
 	best, n := "", -1
+	multi := false
 	for _, s := range sortedKeys(g.surfaces) {
-		if c := g.surfaces[s]; c > n || (c == n && hasNonASCII(s) && !hasNonASCII(best)) {
-			best, n = s, c
+		c := g.surfaces[s]
+		m := strings.Contains(s, " ")
+		if m && !multi || m == multi && (c > n || c == n && hasNonASCII(s) && !hasNonASCII(best)) {
+			best, n, multi = s, c, m
 		}
 	}
 	if g.place >= 0 && !g.capital {
@@ -83,6 +89,7 @@ type capRun struct {
 	words   []string
 	surface string
 	acronym string // a following "(ABC)"
+	initial bool   // starts a sentence, where capitals say nothing
 }
 
 // capRuns finds runs of capitalised words (names) in one example, skipping
@@ -120,6 +127,7 @@ func (l *learner) capRuns(d *learnDoc) []capRun {
 		}
 		run := l.trimRun(d, i, j)
 		if run != nil {
+			run.initial = sentenceStart(d.text[:d.toks[i].Start])
 			runs = append(runs, *run)
 		}
 		i = max(j, i+1)
@@ -251,4 +259,15 @@ func (l *learner) lowerUse(word string) bool {
 		}
 	}
 	return false
+}
+
+// sentenceStart reports whether text before a word ends a sentence (or is
+// empty, or ends a line).
+func sentenceStart(before string) bool {
+	before = strings.TrimRight(before, " \t\"“‘'(")
+	if before == "" {
+		return true
+	}
+	last, _ := utf8.DecodeLastRuneInString(before)
+	return strings.ContainsRune(".!?:\n", last)
 }

@@ -11,6 +11,7 @@ type candidate struct {
 	words    []string
 	surfaces map[string]int
 	acronym  bool
+	midText  bool // seen capitalised inside a sentence
 }
 
 // findEntities collects names from the examples and merges their spellings
@@ -37,8 +38,10 @@ func (l *learner) findEntities() {
 				c.surfaces[c.key]++
 			}
 			c.acronym = c.acronym || isAcronym(r.surface)
+			c.midText = c.midText || !r.initial
 			if r.acronym != "" {
 				a := get(Words(Fold(r.acronym)))
+				a.midText = true
 				a.surfaces[r.acronym]++
 				a.acronym = true
 				links = append(links, [2]string{c.key, a.key})
@@ -53,6 +56,7 @@ func (l *learner) findEntities() {
 				}
 				if _, ok := idx[strings.Join(words, " ")]; ok {
 					c := get(words)
+					c.midText = true
 					surf := trimPunct(d.text[t.Start:d.toks[i+n-1].End])
 					if foldKey(surf) != c.key {
 						surf = placeSpelling(c.key)
@@ -193,7 +197,7 @@ func (l *learner) mergeCandidates(cands map[string]*candidate, links [][2]string
 	for _, r := range sortedKeys(groups) {
 		g := groups[r]
 		l.measure(g)
-		if g.exDF < need || (g.place < 0 && (l.common(g) || l.ordinary(g))) {
+		if g.exDF < need || (g.place < 0 && (l.common(g) || l.ordinary(g) || onlyInitial(g, cands))) {
 			continue
 		}
 		if g.place >= 0 && !g.capital {
@@ -424,4 +428,15 @@ func placeSpelling(key string) string {
 		}
 	}
 	return key
+}
+
+// onlyInitial reports whether g is one word only ever capitalised at the
+// start of a sentence ("Despite", "Earlier").
+func onlyInitial(g *entityGroup, cands map[string]*candidate) bool {
+	for k := range g.keys {
+		if c := cands[k]; strings.Contains(k, " ") || c.midText || c.acronym {
+			return false
+		}
+	}
+	return true
 }

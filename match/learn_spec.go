@@ -116,7 +116,8 @@ func (l *learner) calibrate() error {
 	}
 	// Feed items are mostly a headline and a sentence or two, so the
 	// threshold is set against the examples' leads as well as their full
-	// text: the lowest lead that covers every facet counts as an example.
+	// text: the lowest lead that covers every facet counts as an example,
+	// unless some background document scores as high.
 	low := r.MinExample
 	for _, d := range l.opts.Examples {
 		if v := t.ScoreText(lead(d)); len(v.Missing) == 0 {
@@ -124,6 +125,10 @@ func (l *learner) calibrate() error {
 		}
 	}
 	r.MinLead = low
+	if r.MaxBackground >= low {
+		// Leads do not clear the background: fall back to full examples.
+		low = r.MinExample
+	}
 	th := low / 2
 	if r.MaxBackground > 0 && r.MaxBackground < low {
 		th = (low + r.MaxBackground) / 2
