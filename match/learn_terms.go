@@ -144,8 +144,10 @@ func (l *learner) findTerms() {
 
 // overlaps reports whether g shares a word with an already chosen term
 // that covers as many examples: keep "talks" or "peace talks", not both.
-func (l *learner) overlaps(g scoredGram) bool {
-	for _, t := range l.terms {
+func (l *learner) overlaps(g scoredGram) bool { return overlapsAny(l.terms, g) }
+
+func overlapsAny(chosen []scoredGram, g scoredGram) bool {
+	for _, t := range chosen {
 		if t.df < g.df {
 			continue
 		}
@@ -166,16 +168,36 @@ func (l *learner) findNegatives() {
 	if len(l.neg) == 0 {
 		return
 	}
+	// A handful of near misses are usually each about something else
+	// (cricket, Ukraine, Gaza): then one document is evidence enough.
 	minDF := max(2, int(math.Ceil(0.2*float64(len(l.neg)))))
-	if len(l.neg) == 1 {
+	if len(l.neg) < 10 {
 		minDF = 1
 	}
-	skip := func(ws []string) bool { return len(ws) > 2 }
-	for _, g := range l.distinctive(l.neg, l.ex, minDF, 0.02, skip) {
+	// Every word must be foreign to the examples: "hold talks" from a
+	// Ukraine story is not evidence against the topic, "ukraine" is.
+	skip := func(ws []string) bool {
+		if len(ws) > 2 {
+			return true
+		}
+		for _, w := range ws {
+			for _, d := range l.ex {
+				if d.words[w] {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	// Common news words are fine here ("ukraine" is frequent in any
+	// background): what matters is that the examples never use them.
+	for _, g := range l.distinctive(l.neg, l.ex, minDF, 0.2, skip) {
 		if len(l.negTerms) >= 12 {
 			break
 		}
-		l.negTerms = append(l.negTerms, g)
+		if !overlapsAny(l.negTerms, g) {
+			l.negTerms = append(l.negTerms, g)
+		}
 	}
 }
 
