@@ -35,8 +35,8 @@ type automaton struct {
 	exact    map[string]int32
 	prefix   map[string]int32
 	suffix   map[string]int32
-	preLens  []int // distinct prefix lengths in bytes
-	sufLens  []int
+	preBy    map[rune][]wildcard // prefix words by their first rune
+	sufBy    map[rune][]wildcard // suffix words by their last rune
 	edges    map[uint64]int32 // node<<32 | symbol -> child node
 	depth    []int32          // words from the root, per node
 	out      [][]int32        // pattern ids that end at a node
@@ -51,6 +51,8 @@ func newAutomaton() *automaton {
 		prefix: map[string]int32{},
 		suffix: map[string]int32{},
 		edges:  map[uint64]int32{},
+		preBy:  map[rune][]wildcard{},
+		sufBy:  map[rune][]wildcard{},
 		depth:  []int32{0},
 		out:    [][]int32{nil},
 	}
@@ -72,20 +74,19 @@ func (a *automaton) symbol(w patWord) int32 {
 	m[w.text] = s
 	switch w.kind {
 	case 'p':
-		a.preLens = addLen(a.preLens, len(w.text))
+		r, _ := utf8.DecodeRuneInString(w.text)
+		a.preBy[r] = append(a.preBy[r], wildcard{w.text, s})
 	case 's':
-		a.sufLens = addLen(a.sufLens, len(w.text))
+		r, _ := utf8.DecodeLastRuneInString(w.text)
+		a.sufBy[r] = append(a.sufBy[r], wildcard{w.text, s})
 	}
 	return s
 }
 
-func addLen(ls []int, n int) []int {
-	for _, l := range ls {
-		if l == n {
-			return ls
-		}
-	}
-	return append(ls, n)
+// wildcard is a prefix or suffix pattern word and its symbol.
+type wildcard struct {
+	text string
+	sym  int32
 }
 
 // add inserts a pattern and returns its id.
@@ -114,17 +115,19 @@ func (a *automaton) resolve(dst []int32, word string) []int32 {
 	if s, ok := a.exact[word]; ok {
 		dst = append(dst, s)
 	}
-	for _, l := range a.preLens {
-		if l <= len(word) && (l == len(word) || utf8.RuneStart(word[l])) {
-			if s, ok := a.prefix[word[:l]]; ok {
-				dst = append(dst, s)
+	if len(a.preBy) > 0 {
+		r, _ := utf8.DecodeRuneInString(word)
+		for _, w := range a.preBy[r] {
+			if strings.HasPrefix(word, w.text) {
+				dst = append(dst, w.sym)
 			}
 		}
 	}
-	for _, l := range a.sufLens {
-		if l <= len(word) && utf8.RuneStart(word[len(word)-l]) {
-			if s, ok := a.suffix[word[len(word)-l:]]; ok {
-				dst = append(dst, s)
+	if len(a.sufBy) > 0 {
+		r, _ := utf8.DecodeLastRuneInString(word)
+		for _, w := range a.sufBy[r] {
+			if strings.HasSuffix(word, w.text) {
+				dst = append(dst, w.sym)
 			}
 		}
 	}

@@ -46,6 +46,26 @@ func (c foldCache) words(chunk string) []string {
 	return ws
 }
 
+// lower lower-cases an ASCII chunk, remembering capitalised words (names
+// and sentence starts repeat) so that scoring them does not allocate.
+func (c foldCache) lower(chunk string) string {
+	if !hasUpper(chunk) {
+		return chunk
+	}
+	if c == nil {
+		return strings.ToLower(chunk)
+	}
+	if ws, ok := c[chunk]; ok && len(ws) == 1 {
+		return ws[0]
+	}
+	if len(c) >= maxFoldCache {
+		clear(c)
+	}
+	w := strings.ToLower(chunk)
+	c[chunk] = []string{w}
+	return w
+}
+
 func appendTokens(dst []Token, s string, cache foldCache) []Token {
 	i := 0
 	for i < len(s) {
@@ -69,7 +89,7 @@ func appendTokens(dst []Token, s string, cache foldCache) []Token {
 		}
 		chunk := s[start:i]
 		if ascii {
-			dst = append(dst, Token{Word: asciiLower(chunk), Start: start, End: i})
+			dst = append(dst, Token{Word: cache.lower(chunk), Start: start, End: i})
 			continue
 		}
 		for _, w := range cache.words(chunk) {
@@ -88,11 +108,11 @@ func isChunkBreak(r rune) bool {
 	return unicode.IsSpace(r)
 }
 
-func asciiLower(s string) string {
+func hasUpper(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= 'A' && c <= 'Z' {
-			return strings.ToLower(s)
+			return true
 		}
 	}
-	return s
+	return false
 }
