@@ -37,9 +37,9 @@ type automaton struct {
 	suffix   map[string]int32
 	preBy    map[rune][]wildcard // prefix words by their first rune
 	sufBy    map[rune][]wildcard // suffix words by their last rune
-	edges    map[uint64]int32 // node<<32 | symbol -> child node
-	depth    []int32          // words from the root, per node
-	out      [][]int32        // pattern ids that end at a node
+	edges    map[uint64]int32    // node<<32 | symbol -> child node
+	depth    []int32             // words from the root, per node
+	out      [][]int32           // pattern ids that end at a node
 	nsym     int32
 	patterns int
 	maxLen   int // words in the longest pattern
