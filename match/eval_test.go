@@ -86,6 +86,15 @@ func sharedExamples(t testing.TB) []Example {
 	return out
 }
 
+// TestShippedTopicQualityOwn needs nothing outside the repository.
+func TestShippedTopicQualityOwn(t *testing.T) {
+	r := Evaluate(loadShippedTopic(t), ownExamples(t))
+	t.Logf("shipped topic on own examples: precision %.3f recall %.3f F1 %.3f", r.Precision, r.Recall, r.F1)
+	if r.Precision < 0.95 || r.Recall < 0.95 {
+		t.Errorf("precision %.3f, recall %.3f: both must be >= 0.95\n%s", r.Precision, r.Recall, r.Report())
+	}
+}
+
 func TestShippedTopicQuality(t *testing.T) {
 	topic := loadShippedTopic(t)
 	own := ownExamples(t)
