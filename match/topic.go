@@ -76,7 +76,8 @@ type facet struct {
 // Name returns the topic's name.
 func (t *Topic) Name() string { return t.spec.Name }
 
-// Spec returns a copy of the spec the topic was compiled from.
+// Spec returns the spec the topic was compiled from. Its slices are shared
+// with the topic: do not modify them.
 func (t *Topic) Spec() TopicSpec { return t.spec }
 
 // Firehose reports whether the topic has no rules and so keeps every item.
@@ -150,7 +151,7 @@ func (c *compiler) compile() error {
 	}
 	for i, f := range c.t.facets {
 		if f.rules < f.min {
-			return fmt.Errorf("facet[%d] %q: min: needs %d rules but only %d rules name this facet", i, f.name, f.min, f.rules)
+			return fmt.Errorf("facet[%d] %q: min: needs %d rules but only %d name this facet", i, f.name, f.min, f.rules)
 		}
 	}
 	if len(c.t.rules) == 0 && len(c.t.facets) > 0 {

@@ -31,13 +31,13 @@ func TestCompileErrors(t *testing.T) {
 		{"bad alias", TopicSpec{Name: "t", Entities: []EntitySpec{{Name: "Kabul", Weight: 1, Aliases: []string{"کابل", "!"}}}}, `entity[0] "Kabul": aliases[1]: "!" has no words`},
 		{"undeclared facet", TopicSpec{Name: "t", Terms: []TermSpec{{Text: "talks", Weight: 1, Facet: "talk"}}}, `term[0] "talks": facet: "talk" is not declared in a [[topic.facet]] table`},
 		{"duplicate facet", TopicSpec{Name: "t", Facets: []FacetSpec{{Name: "a"}, {Name: "a"}}}, `facet[1] "a": name: declared twice`},
-		{"facet min too high", TopicSpec{Name: "t", Facets: []FacetSpec{{Name: "a", Min: 2}}, Terms: []TermSpec{{Text: "x", Weight: 1, Facet: "a"}}}, `facet[0] "a": min: needs 2 rules but only 1 rules name this facet`},
+		{"facet min too high", TopicSpec{Name: "t", Facets: []FacetSpec{{Name: "a", Min: 2}}, Terms: []TermSpec{{Text: "x", Weight: 1, Facet: "a"}}}, `facet[0] "a": min: needs 2 rules but only 1 name this facet`},
 		{"negative min", TopicSpec{Name: "t", Facets: []FacetSpec{{Name: "a", Min: -1}}}, `facet[0] "a": min: must be >= 0, got -1`},
 		{"same pattern twice", TopicSpec{Name: "t", Terms: []TermSpec{ok}, Entities: []EntitySpec{{Name: "Talks", Weight: 1}}}, `entity[0] "Talks": name: "Talks" is already matched by term[0] "talks"`},
 		{"negative with facet", TopicSpec{Name: "t", Negatives: []TermSpec{{Text: "x", Weight: 1, Facet: "a"}}}, `negative[0] "x": facet: negatives cannot count toward a facet`},
 		{"wildcard inside", TopicSpec{Name: "t", Terms: []TermSpec{{Text: "ne*go", Weight: 1}}}, `term[0] "ne*go": text: "ne*go" "*" may only start or end a word, not both`},
 		{"short wildcard", TopicSpec{Name: "t", Terms: []TermSpec{{Text: "ab*", Weight: 1}}}, `term[0] "ab*": text: "ab*" a wildcard word needs at least 3 letters`},
-		{"facets without rules", TopicSpec{Name: "t", Facets: []FacetSpec{{Name: "a"}}}, `facet[0] "a": min: needs 1 rules but only 0 rules name this facet`},
+		{"facets without rules", TopicSpec{Name: "t", Facets: []FacetSpec{{Name: "a"}}}, `facet[0] "a": min: needs 1 rules but only 0 name this facet`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
