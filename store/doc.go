@@ -17,6 +17,7 @@
 //	seen     feed 0x00 kind hash16 -> unix seconds, items no topic kept
 //	outbox   digest id -> JSON Digest (rendered body + delivery state)
 //	digest_state  digest name -> JSON {window_end, origin, pending, last_delivered}
+//	feeds    feed name -> JSON FeedState          the poller's per-feed state
 //
 // An item's ID is its sequence number in items, printed in decimal; IDs are
 // never reused or renumbered. Its sort time is the published time, or the
@@ -30,6 +31,11 @@
 // another feed is a different record. Items that no topic keeps are only
 // remembered in seen, with every identity hashed to 16 bytes (about 40 bytes
 // per identity), so the next poll neither stores nor re-scores them.
+//
+// The feeds bucket holds what the poller must remember across restarts:
+// the URL polled (moved by permanent redirects), validators, next due time,
+// backoff, the last error and counters (see FeedState). The poller saves
+// states of many feeds in one Update about once a second.
 //
 // # Transactions
 //

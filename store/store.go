@@ -21,6 +21,7 @@ var (
 	bucketByFeed = []byte("by_feed")
 	bucketIdent  = []byte("ident")
 	bucketSeen   = []byte("seen")
+	bucketFeeds  = []byte("feeds")
 )
 
 // buckets is every top-level bucket; Open creates them all in one Update.
@@ -34,6 +35,7 @@ var buckets = [][]byte{
 	bucketSeen,
 	bucketOutbox,
 	bucketDigestState,
+	bucketFeeds,
 }
 
 var keySchema = []byte("schema")

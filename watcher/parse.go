@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/rss"
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding/unicode"
 
 	"github.com/wirewatch/wirewatch/match"
 )
@@ -118,6 +120,9 @@ func rssHints(r *rss.Feed) (ttl time.Duration, hours []int, days []time.Weekday)
 // the XML decoder, which honours them.
 func toUTF8(body []byte, httpCharset string) ([]byte, error) {
 	label := strings.ToLower(strings.TrimSpace(httpCharset))
+	if isUTF16(body, label) {
+		return fromUTF16(body, label)
+	}
 	if label == "" || label == "utf-8" || label == "utf8" || declaresEncoding(body) {
 		return body, nil
 	}
@@ -130,6 +135,32 @@ func toUTF8(body []byte, httpCharset string) ([]byte, error) {
 		return nil, fmt.Errorf("decode charset %q: %w", httpCharset, err)
 	}
 	return out, nil
+}
+
+// isUTF16 reports a UTF-16 document: a UTF-16 byte-order mark, or a
+// UTF-16 HTTP charset. encoding/xml (and so gofeed) reads only ASCII-
+// compatible encodings, so these are decoded here even when they declare
+// their encoding.
+func isUTF16(body []byte, label string) bool {
+	return bytes.HasPrefix(body, []byte{0xFE, 0xFF}) || bytes.HasPrefix(body, []byte{0xFF, 0xFE}) ||
+		label == "utf-16" || label == "utf-16be" || label == "utf-16le"
+}
+
+var xmlDeclEncoding = regexp.MustCompile(`^(\s*<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']`)
+
+// fromUTF16 decodes a UTF-16 document (the BOM wins over the label; no BOM
+// and a plain "utf-16" label mean big-endian, RFC 2781) and rewrites its
+// XML declaration to say UTF-8, so the XML decoder does not decode again.
+func fromUTF16(body []byte, label string) ([]byte, error) {
+	order := unicode.BigEndian
+	if label == "utf-16le" {
+		order = unicode.LittleEndian
+	}
+	out, err := unicode.UTF16(order, unicode.UseBOM).NewDecoder().Bytes(body)
+	if err != nil {
+		return nil, fmt.Errorf("decode utf-16: %w", err)
+	}
+	return xmlDeclEncoding.ReplaceAll(out, []byte(`${1}"UTF-8"`)), nil
 }
 
 func declaresEncoding(body []byte) bool {

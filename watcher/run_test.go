@@ -1,0 +1,158 @@
+package watcher
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// startRun runs the poller until the returned stop is called; stop returns
+// Run's error.
+func (h *harness) startRun() (stop func() error) {
+	ctx, cancel := context.WithCancel(h.t.Context())
+	ready := make(chan struct{})
+	h.p.opts.Ready = func() { close(ready) }
+	done := make(chan error, 1)
+	go func() { done <- h.p.Run(ctx) }()
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		h.t.Fatal("Run never became ready")
+	}
+	return func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(20 * time.Second):
+			h.t.Fatal("Run did not return")
+		}
+		return nil
+	}
+}
+
+func TestRunSpreadsPersistsAndResumes(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		io.WriteString(w, rssDoc(r.URL.Path[1:], 1))
+	}))
+	defer srv.Close()
+	var feeds []Feed
+	for i := range 40 {
+		feeds = append(feeds, Feed{Name: fmt.Sprint("f", i), URL: fmt.Sprintf("%s/f%d", srv.URL, i)})
+	}
+	tweak := func(o *PollerOptions) { o.PerHost = 4 }
+	h := newHarness(t, feeds, tweak)
+	start := h.clock.Now()
+	stop := h.startRun()
+	distinct := map[time.Time]bool{}
+	for _, st := range h.p.States() {
+		if st.NextDue.Before(start) || !st.NextDue.Before(start.Add(DefaultSpread)) {
+			t.Fatalf("%s first due at %v, want within the 5m spread", st.Name, st.NextDue)
+		}
+		distinct[st.NextDue] = true
+	}
+	if len(distinct) < 30 || hits.Load() != 0 {
+		t.Fatalf("first polls not spread: %d distinct due times, %d requests before any came due", len(distinct), hits.Load())
+	}
+	h.waitArmed(0)
+	h.clock.Advance(DefaultSpread)
+	for range feeds {
+		if r := h.await(); r.Err != nil {
+			t.Fatalf("%s: %v", r.Feed, r.Err)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	saved := map[string]time.Time{}
+	for _, f := range feeds {
+		st := h.state(f.Name)
+		if st.LastSuccess.IsZero() || !st.NextDue.After(h.clock.Now()) {
+			t.Fatalf("%s after one poll: %+v", f.Name, st)
+		}
+		saved[f.Name] = st.NextDue
+	}
+
+	// A restart keeps every due time: nothing fires at once.
+	before := hits.Load()
+	h.p = h.poller(feeds, tweak)
+	stop = h.startRun()
+	for _, st := range h.p.States() {
+		if !st.NextDue.Equal(saved[st.Name]) {
+			t.Errorf("%s: due %v after restart, saved %v", st.Name, st.NextDue, saved[st.Name])
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if hits.Load() != before {
+		t.Errorf("restart polled %d feeds at once", hits.Load()-before)
+	}
+}
+
+func TestRunShutdownDeadline(t *testing.T) {
+	arrived := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-r.Context().Done() // hangs until the poller gives up
+	}))
+	defer srv.Close()
+	h := newHarness(t, []Feed{{Name: "hang", URL: srv.URL}}, func(o *PollerOptions) {
+		o.Fetcher = newFetcher(t, FetchOptions{Timeout: time.Hour})
+		o.ShutdownTimeout = 10 * time.Second
+	})
+	stop := h.startRun()
+	h.waitArmed(0)
+	h.clock.Advance(DefaultSpread)
+	<-arrived
+	done := make(chan error, 1)
+	go func() { done <- stop() }()
+	// Run now waits for the poll in flight, on the fake clock's deadline.
+	for h.clock.Arms() < 3 {
+		time.Sleep(time.Millisecond)
+	}
+	h.clock.Advance(10 * time.Second)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	st := h.state("hang")
+	if st.ConsecutiveFailures != 0 || st.Requests != 0 {
+		t.Errorf("a poll cancelled at shutdown counted against the feed: %+v", st)
+	}
+}
+
+func TestRunReload(t *testing.T) {
+	var hitsA, hitsB atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/a", func(w http.ResponseWriter, r *http.Request) { hitsA.Add(1); io.WriteString(w, rssDoc("a", 1)) })
+	mux.HandleFunc("/b", func(w http.ResponseWriter, r *http.Request) { hitsB.Add(1); io.WriteString(w, rssDoc("b", 1)) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	a := Feed{Name: "a", URL: srv.URL + "/a"}
+	b := Feed{Name: "b", URL: srv.URL + "/b"}
+	h := newHarness(t, []Feed{a}, nil)
+	stop := h.startRun()
+	defer stop()
+	if err := h.p.SetFeeds(t.Context(), []Feed{b}); err != nil {
+		t.Fatal(err)
+	}
+	arms := h.clock.Arms()
+	h.waitArmed(arms)
+	h.clock.Advance(DefaultSpread)
+	if r := h.await(); r.Feed != "b" || r.Err != nil {
+		t.Fatalf("after reload: %+v", r)
+	}
+	if hitsA.Load() != 0 || len(h.p.States()) != 1 {
+		t.Errorf("removed feed polled %d times; %d feeds configured", hitsA.Load(), len(h.p.States()))
+	}
+	if err := h.p.SetFeeds(t.Context(), []Feed{b, {Name: "bad", URL: srv.URL, Interval: time.Second}}); err == nil {
+		t.Error("a 1s interval was accepted")
+	}
+}
