@@ -27,6 +27,12 @@ type Config struct {
 	Topics  []match.TopicSpec `toml:"topic"`
 	Digests []DigestConfig    `toml:"digest"`
 
+	// Poll is the [poll] table: how feeds are fetched and scheduled.
+	Poll PollConfig `toml:"poll"`
+	// OPML names an OPML file (relative to this file) whose feeds are
+	// added to the [[feed]] entries.
+	OPML string `toml:"opml"`
+
 	// file is the config file's path; dir resolves relative paths.
 	file string
 }
@@ -46,6 +52,10 @@ type LogConfig struct {
 type FeedConfig struct {
 	Name string `toml:"name"`
 	URL  string `toml:"url"`
+
+	// Interval overrides [poll] interval; Schedule (a cron spec) replaces it.
+	Interval Duration `toml:"interval"`
+	Schedule string   `toml:"schedule"`
 }
 
 // includeFile is the shape of an included file.
@@ -82,6 +92,7 @@ func defaultConfig() Config {
 	return Config{
 		Store: StoreConfig{Path: "wirewatch.db"},
 		Log:   LogConfig{Level: "info", Format: "text"},
+		Poll:  defaultPollConfig(),
 	}
 }
 
@@ -116,6 +127,7 @@ func LoadConfig(path string) (*Config, error) {
 		cfg.Feeds = append(cfg.Feeds, f.Feeds...)
 		cfg.Topics = append(cfg.Topics, f.Topics...)
 	}
+	problems = append(problems, cfg.loadOPML()...)
 	problems = append(problems, cfg.validate(src)...)
 	if len(problems) > 0 {
 		return nil, &ConfigError{Problems: problems}
@@ -199,6 +211,7 @@ func (c *Config) validate(src []byte) []string {
 			ps = append(ps, at("feed", i, "url")+fmt.Sprintf("%s.url: %q is not an http(s) URL", where, f.URL))
 		}
 	}
+	ps = append(ps, c.validatePoll(src)...)
 	if len(c.Topics) == 0 {
 		ps = append(ps, c.file+": no [[topic]]: add one (a topic with no rules keeps every item)")
 	}

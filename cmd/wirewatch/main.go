@@ -133,6 +133,9 @@ sends digests.`,
 		a.explainCmd(),
 		a.evalCmd(),
 		a.rescoreCmd(),
+		a.runCmd(),
+		a.pollCmd(),
+		a.feedsCmd(),
 	)
 	return root
 }

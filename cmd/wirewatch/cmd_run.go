@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wirewatch/wirewatch/store"
+	"github.com/wirewatch/wirewatch/watcher"
+)
+
+func (a *app) runCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "run",
+		Short: "Run the daemon: poll every feed on its schedule",
+		Long: `Run polls every configured feed on its schedule ([poll] interval, a
+feed's own interval or cron schedule, and the hints its server gives),
+runs each new document through the pipeline and stores what the topics
+keep. It runs until SIGINT or SIGTERM: then it starts no new poll, lets
+those in flight finish until [poll] shutdown_timeout, cancels the rest,
+saves every feed's state and exits 0. SIGHUP re-reads the config: feeds
+and topics added, removed or changed take effect at once; an invalid
+config is logged and the old one kept.`,
+		Args: positional(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			d, err := a.newDaemon(ctx, daemonHooks{})
+			if err != nil {
+				return err
+			}
+			reload, stopSignals := reloadOnSIGHUP(ctx)
+			defer stopSignals()
+			return d.Run(ctx, reload)
+		},
+	}
+}
+
+// reloadOnSIGHUP turns SIGHUP into reload requests until ctx ends or stop
+// is called; stop waits for its goroutine.
+func reloadOnSIGHUP(ctx context.Context) (<-chan struct{}, func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	reload := make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				select {
+				case reload <- struct{}{}:
+				default: // a reload is already pending
+				}
+			}
+		}
+	})
+	return reload, func() {
+		signal.Stop(hup)
+		cancel()
+		wg.Wait()
+	}
+}
+
+// daemonHooks let a service layer (sd_notify, watchdog, metrics, status
+// line) follow the daemon without the daemon knowing about it. Every hook
+// is optional, is called from the daemon's goroutines and must not block.
+type daemonHooks struct {
+	// Ready: the store is open, the config loaded and the schedule running.
+	Ready func()
+	// Progress: the scheduling loop made a pass. It runs at least every
+	// few seconds while the loop is healthy (watcher.DefaultHeartbeat) and
+	// stops when the loop wedges: feed a watchdog from it, not a timer.
+	Progress func()
+	// Reloading and Reloaded bracket a reload; err is nil when the new
+	// config took effect, else the reason it was rejected (the old one
+	// stays).
+	Reloading func()
+	Reloaded  func(err error)
+	// Stopping: shutdown has begun (no new polls).
+	Stopping func()
+	// Observe: one poll finished (metrics: status, duration, bytes, items).
+	Observe func(watcher.Result)
+}
+
+// daemon is `wirewatch run`: the store, the pipeline and the poller, and
+// the config they were built from. Other long-running parts (the socket
+// API, an HTTP listener) use Store and States while Run runs.
+type daemon struct {
+	cfg     *Config
+	st      *store.Store
+	pipe    *watcher.Pipeline
+	fetcher *watcher.Fetcher
+	poller  *watcher.Poller
+	log     *slog.Logger
+	hooks   daemonHooks
+
+	mu sync.Mutex // serialises reloads and guards cfg
+}
+
+// newDaemon loads the config, opens the store read-write and builds the
+// poller. The caller must call Run (which closes the store) or Close.
+func (a *app) newDaemon(ctx context.Context, hooks daemonHooks) (*daemon, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	topics, err := cfg.CompileTopics()
+	if err != nil {
+		return nil, err
+	}
+	feeds, err := cfg.PollFeeds()
+	if err != nil {
+		return nil, err
+	}
+	st, err := a.openStore(false)
+	if err != nil {
+		return nil, err
+	}
+	log := a.logger()
+	watcher.Version = Version()
+	d := &daemon{cfg: cfg, st: st, log: log, hooks: hooks}
+	d.pipe = watcher.NewPipeline(st, topics, log.With("component", "pipeline"))
+	d.fetcher = watcher.NewFetcher(cfg.Poll.fetchOptions())
+	opts := cfg.Poll.pollerOptions()
+	opts.Fetcher, opts.Handler, opts.Store, opts.Logger = d.fetcher, watcher.IngestHandler(d.pipe), st, log
+	opts.Ready, opts.Progress = hooks.Ready, hooks.Progress
+	opts.Observe = d.observe
+	d.poller, err = watcher.NewPoller(ctx, opts, feeds)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Store is the daemon's open database, for read APIs while Run runs.
+func (d *daemon) Store() *store.Store { return d.st }
+
+// States returns every configured feed's current state (from memory: it
+// is newer than the store's copy, which is saved about once a second).
+func (d *daemon) States() []store.FeedState { return d.poller.States() }
+
+// LastProgress is when the scheduling loop last made a pass.
+func (d *daemon) LastProgress() time.Time { return d.poller.LastProgress() }
+
+// Run polls until ctx ends, reloading the config on every value from
+// reload. It then shuts down (see runCmd) and closes the store; it returns
+// nil after a clean shutdown.
+func (d *daemon) Run(ctx context.Context, reload <-chan struct{}) error {
+	defer d.Close()
+	errc := make(chan error, 1)
+	go func() { errc <- d.poller.Run(ctx) }()
+	d.log.Info("wirewatch running", "version", Version(), "feeds", len(d.cfg.Feeds), "store", d.st.Path())
+	for {
+		select {
+		case <-reload:
+			d.Reload(ctx)
+		case <-ctx.Done():
+			d.log.Info("shutting down")
+			if d.hooks.Stopping != nil {
+				d.hooks.Stopping()
+			}
+			if err := <-errc; err != nil {
+				return err
+			}
+			d.log.Info("stopped")
+			return nil
+		case err := <-errc: // the poller stopped on its own: it could not save
+			return err
+		}
+	}
+}
+
+// Close releases the fetcher's connections and closes the store.
+func (d *daemon) Close() error {
+	d.fetcher.CloseIdleConnections()
+	return d.st.Close()
+}
+
+// Reload re-reads the config file. Feeds and topics take effect at once;
+// [store] and [poll] changes need a restart and say so in the log. An
+// invalid config is logged with every problem and the old one stays.
+func (d *daemon) Reload(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.hooks.Reloading != nil {
+		d.hooks.Reloading()
+	}
+	err := d.reload(ctx)
+	if err != nil {
+		d.log.Error("reload rejected; keeping the running config", "err", err)
+	}
+	if d.hooks.Reloaded != nil {
+		d.hooks.Reloaded(err)
+	}
+	return err
+}
+
+func (d *daemon) reload(ctx context.Context) error {
+	cfg, err := LoadConfig(d.cfg.File())
+	if err != nil {
+		return err
+	}
+	topics, err := cfg.CompileTopics()
+	if err != nil {
+		return err
+	}
+	feeds, err := cfg.PollFeeds()
+	if err != nil {
+		return err
+	}
+	if err := d.poller.SetFeeds(ctx, feeds); err != nil {
+		return err
+	}
+	d.pipe.SetTopics(topics)
+	if cfg.StorePath() != d.cfg.StorePath() || cfg.Poll != d.cfg.Poll {
+		d.log.Warn("[store] and [poll] changes take effect after a restart")
+	}
+	d.cfg = cfg
+	d.log.Info("config reloaded", "feeds", len(feeds), "topics", len(topics))
+	return nil
+}
+
+func (d *daemon) observe(r watcher.Result) {
+	if d.hooks.Observe != nil {
+		d.hooks.Observe(r)
+	}
+	if r.Err != nil {
+		return // the poller logs failures, rate-limited
+	}
+	d.log.Debug("polled", "feed", r.Feed, "url", r.URL, "status", r.Status, "duration", r.Duration,
+		"bytes", r.Bytes, "items", r.Outcome.Items, "new", r.Outcome.New, "kept", r.Outcome.Kept, "next_due", r.NextDue)
+}
