@@ -265,8 +265,14 @@ func gzipBytes(t testing.TB, b []byte, repeat int) []byte {
 	return buf.Bytes()
 }
 
+// gzipBomb is mib MiB of zeros as a multi-member gzip stream (one
+// compressed MiB repeated): ~1 KB on the wire per MiB.
+func gzipBomb(t testing.TB, mib int) []byte {
+	return bytes.Repeat(gzipBytes(t, make([]byte, 1<<20), 1), mib)
+}
+
 func TestFetchGzip(t *testing.T) {
-	bomb := gzipBytes(t, make([]byte, 1<<20), 256) // 256 MiB of zeros, ~250 KB on the wire
+	bomb := gzipBomb(t, 1024) // 1 GiB of zeros, ~1 MB on the wire
 	feed := gzipBytes(t, []byte(tinyRSS), 1)
 	mux := http.NewServeMux()
 	serve := func(path string, body []byte) {

@@ -67,6 +67,7 @@ func (p *Poller) Run(ctx context.Context) error {
 	d := newDispatch(p, work, false)
 	now := p.opts.Clock.Now()
 	p.mu.Lock()
+	p.looping = true
 	for _, e := range p.feeds {
 		if !e.state.Gone {
 			d.schedule(e, p.pol.initial(e, e.state.NextDue, now))
@@ -101,6 +102,12 @@ func (p *Poller) Run(ctx context.Context) error {
 	}
 	// Save every feed, so due times (also the spread first ones) survive.
 	p.mu.Lock()
+	p.looping = false
+	if p.applied != nil { // a reload that came too late for the loop
+		p.applyFeeds(p.pending, nil, now)
+		close(p.applied)
+		p.pending, p.applied = nil, nil
+	}
 	for _, e := range p.feeds {
 		d.dirty[e] = true
 	}

@@ -173,35 +173,43 @@ func (d *dispatch) flush(ctx context.Context) error {
 // applyReload installs the feed list SetFeeds left (p.mu held).
 func (d *dispatch) applyReload(now time.Time) {
 	p := d.p
-	if !p.reload {
+	if p.applied == nil {
 		return
 	}
-	next := make(map[string]*feedEntry, len(p.pending))
-	for _, n := range p.pending {
-		next[n.Name] = n
+	p.applyFeeds(p.pending, d, now)
+	close(p.applied)
+	p.pending, p.applied = nil, nil
+}
+
+// applyFeeds replaces the feed entries by next, keeping the entries (and
+// state) of feeds that stay. With a dispatch, it also schedules and
+// unschedules them (p.mu held).
+func (p *Poller) applyFeeds(next []*feedEntry, d *dispatch, now time.Time) {
+	byName := make(map[string]*feedEntry, len(next))
+	for _, n := range next {
+		byName[n.Name] = n
 	}
 	for name, e := range p.feeds {
-		if _, ok := next[name]; !ok {
+		if _, ok := byName[name]; !ok {
 			e.gone = true
-			if e.idx >= 0 {
+			if d != nil && e.idx >= 0 {
 				heap.Remove(&d.due, e.idx)
 			}
 			delete(p.feeds, name)
 			p.log.Info("feed removed", "feed", name)
 		}
 	}
-	for name, n := range next {
+	for name, n := range byName {
 		e, ok := p.feeds[name]
 		if !ok {
 			p.feeds[name] = n
-			if !n.state.Gone {
+			if d != nil && !n.state.Gone {
 				d.schedule(n, p.pol.initial(n, n.state.NextDue, now))
 			}
 			p.log.Info("feed added", "feed", name, "url", n.URL)
 			continue
 		}
-		changed := e.URL != n.URL || e.Interval != n.Interval || e.Schedule.String() != n.Schedule.String()
-		if !changed {
+		if e.URL == n.URL && e.Interval == n.Interval && e.Schedule.String() == n.Schedule.String() {
 			continue
 		}
 		if e.state.OriginalURL != n.state.OriginalURL {
@@ -209,11 +217,10 @@ func (d *dispatch) applyReload(now time.Time) {
 		}
 		e.Feed = n.Feed
 		p.log.Info("feed changed", "feed", name, "url", n.URL)
-		if !e.busy && !e.queue && !e.state.Gone {
+		if d != nil && !e.busy && !e.queue && !e.state.Gone {
 			d.schedule(e, p.pol.initial(e, time.Time{}, now))
 		}
 	}
-	p.pending, p.reload = nil, false
 }
 
 // dueHeap orders scheduled feeds by due time.

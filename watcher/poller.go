@@ -128,8 +128,9 @@ type Poller struct {
 
 	mu      sync.Mutex
 	feeds   map[string]*feedEntry // guarded by mu
+	looping bool                  // guarded by mu: Run's loop applies reloads
 	pending []*feedEntry          // guarded by mu: SetFeeds' list for the loop
-	reload  bool                  // guarded by mu
+	applied chan struct{}         // guarded by mu: closed when pending is applied
 	wake    chan struct{}
 
 	busy         atomic.Bool
@@ -241,17 +242,31 @@ func (p *Poller) entries(ctx context.Context, feeds []Feed) ([]*feedEntry, error
 // SetFeeds replaces the configured feeds (a reload): new feeds are
 // scheduled with the usual spread, removed ones stop after any poll in
 // flight, and changed ones take their new URL or cadence at once. It is
-// safe to call while Run runs.
+// safe to call while Run runs, and returns once the change is in effect.
 func (p *Poller) SetFeeds(ctx context.Context, feeds []Feed) error {
 	entries, err := p.entries(ctx, feeds)
 	if err != nil {
 		return err
 	}
 	p.mu.Lock()
-	p.pending, p.reload = entries, true
+	if !p.looping {
+		p.applyFeeds(entries, nil, p.opts.Clock.Now())
+		p.mu.Unlock()
+		return nil
+	}
+	if p.applied != nil { // an earlier reload the loop has not taken yet
+		close(p.applied)
+	}
+	applied := make(chan struct{})
+	p.pending, p.applied = entries, applied
 	p.mu.Unlock()
 	p.kick()
-	return nil
+	select {
+	case <-applied:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func (p *Poller) kick() {

@@ -22,7 +22,7 @@ import (
 // one round: every failure is classified and recorded, the good feed is
 // stored all the same.
 func TestRoundMisbehavingServers(t *testing.T) {
-	bomb := gzipBytes(t, make([]byte, 1<<20), 64)
+	bomb := gzipBomb(t, 256)
 	big := bytes.Repeat([]byte("<item><title>x</title></item>\n"), (50<<20)/30)
 	block := make(chan struct{})
 	defer close(block)
@@ -56,7 +56,7 @@ func TestRoundMisbehavingServers(t *testing.T) {
 		feeds = append(feeds, Feed{Name: n, URL: srv.URL + "/" + n})
 	}
 	h := newHarness(t, feeds, func(o *PollerOptions) {
-		o.Fetcher = newFetcher(t, FetchOptions{Timeout: 2 * time.Second})
+		o.Fetcher = newFetcher(t, FetchOptions{Timeout: 6 * time.Second})
 		o.PerHost = len(feeds)
 	})
 	res := h.round(RoundOptions{})
@@ -66,7 +66,7 @@ func TestRoundMisbehavingServers(t *testing.T) {
 		err   string // prefix
 	}{
 		{"good", 0, ""},
-		{"slow", ClassTransient, "timeout after 2s"},
+		{"slow", ClassTransient, "timeout after 6s"},
 		{"huge", ClassPermanent, "body exceeds 10 MiB"},
 		{"bomb", ClassPermanent, "body exceeds 10 MiB"},
 		{"html", ClassPermanent, "not a feed: the server sent an HTML page"},

@@ -140,10 +140,13 @@ func TestRunReload(t *testing.T) {
 	h := newHarness(t, []Feed{a}, nil)
 	stop := h.startRun()
 	defer stop()
+	arms := h.clock.Arms()
 	if err := h.p.SetFeeds(t.Context(), []Feed{b}); err != nil {
 		t.Fatal(err)
 	}
-	arms := h.clock.Arms()
+	if n := len(h.p.States()); n != 1 {
+		t.Fatalf("SetFeeds returned before the change took effect: %d feeds", n)
+	}
 	h.waitArmed(arms)
 	h.clock.Advance(DefaultSpread)
 	if r := h.await(); r.Feed != "b" || r.Err != nil {

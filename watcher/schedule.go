@@ -35,7 +35,7 @@ type Schedule struct {
 func ParseSchedule(spec string) (s Schedule, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("invalid schedule %q: %v", spec, r)
+			err = fmt.Errorf("invalid schedule %q: not a cron spec (five fields or a descriptor such as @hourly, optionally after CRON_TZ=Zone and a space)", spec)
 		}
 	}()
 	sched, err := cronParser.Parse(spec)

@@ -118,7 +118,14 @@ func fmtDur(d time.Duration) string {
 	if d == 0 {
 		return "0"
 	}
-	return strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
+	s := d.String() // "1m0s" -> "1m", "168h0m0s" -> "168h"
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 // loadOPML appends the feeds of the [opml] file. A feed whose URL is
