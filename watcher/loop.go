@@ -22,6 +22,9 @@ type dispatch struct {
 	round    bool            // Round: each feed is polled once, not rescheduled
 	dirty    map[*feedEntry]bool
 	flushed  time.Time
+	saving   bool            // a background save is in flight
+	saved    chan error      // its result
+	saveCtx  context.Context // saves outlive the loop's context
 	report   []Result
 }
 
@@ -42,6 +45,8 @@ type result struct {
 
 func newDispatch(p *Poller, work context.Context, round bool) *dispatch {
 	return &dispatch{
+		saved:   make(chan error, 1),
+		saveCtx: context.WithoutCancel(work),
 		p:       p,
 		hosts:   map[string]*hostQueue{},
 		results: make(chan result, p.opts.Concurrency),
@@ -112,7 +117,7 @@ func (p *Poller) Run(ctx context.Context) error {
 		d.dirty[e] = true
 	}
 	p.mu.Unlock()
-	return d.flush(context.WithoutCancel(ctx))
+	return d.flush()
 }
 
 // RoundOptions select the feeds of one Round.
@@ -154,7 +159,7 @@ func (p *Poller) Round(ctx context.Context, opts RoundOptions) ([]Result, error)
 	for d.inFlight > 0 { // ctx ended: polls see it and return
 		d.finish(<-d.results)
 	}
-	err = d.flush(context.WithoutCancel(ctx))
+	err = d.flush()
 	sortResults(d.report)
 	return d.report, err
 }
@@ -209,9 +214,7 @@ func (d *dispatch) loop(ctx context.Context) {
 		if d.round && d.inFlight == 0 && len(d.ready) == 0 && d.due.Len() == 0 {
 			return
 		}
-		if err := d.maybeFlush(ctx, now); err != nil {
-			p.log.Error("saving feed states", "err", err)
-		}
+		d.maybeSave(now)
 		t := p.opts.Clock.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -219,6 +222,8 @@ func (d *dispatch) loop(ctx context.Context) {
 			return
 		case r := <-d.results:
 			d.finish(r)
+		case err := <-d.saved:
+			d.saveDone(err)
 		case <-p.wake:
 		case <-t.C():
 		}

@@ -146,28 +146,45 @@ func (p *Poller) record(e *feedEntry, res *Result, resp *Response) {
 	}
 }
 
-// maybeFlush saves changed feed states every second or every flushBatch
-// changes: one write transaction for many polls.
-func (d *dispatch) maybeFlush(ctx context.Context, now time.Time) error {
-	if len(d.dirty) == 0 || (len(d.dirty) < flushBatch && now.Sub(d.flushed) < flushEvery) {
-		return nil
+// maybeSave starts saving changed feed states, every second or every
+// flushBatch changes, in one write transaction for many polls. The write
+// runs in its own goroutine so the loop never waits for the store's write
+// lock; only one save is in flight, its result arrives on d.saved.
+func (d *dispatch) maybeSave(now time.Time) {
+	if d.saving || len(d.dirty) == 0 || (len(d.dirty) < flushBatch && now.Sub(d.flushed) < flushEvery) {
+		return
 	}
-	return d.flush(ctx)
+	d.flushed = now
+	states := d.takeDirty()
+	d.saving = true
+	go func() { d.saved <- d.p.opts.Store.PutFeedStates(d.saveCtx, states...) }()
 }
 
-func (d *dispatch) flush(ctx context.Context) error {
-	d.flushed = d.p.opts.Clock.Now()
-	if len(d.dirty) == 0 {
-		return nil
+// saveDone records the end of a background save.
+func (d *dispatch) saveDone(err error) {
+	d.saving = false
+	if err != nil {
+		d.p.log.Error("saving feed states", "err", err)
 	}
+}
+
+// flush waits for a background save and then saves what is left.
+func (d *dispatch) flush() error {
+	if d.saving {
+		d.saveDone(<-d.saved)
+	}
+	return d.p.opts.Store.PutFeedStates(d.saveCtx, d.takeDirty()...)
+}
+
+func (d *dispatch) takeDirty() []store.FeedState {
 	d.p.mu.Lock()
+	defer d.p.mu.Unlock()
 	states := make([]store.FeedState, 0, len(d.dirty))
 	for e := range d.dirty {
 		states = append(states, e.state)
 	}
 	clear(d.dirty)
-	d.p.mu.Unlock()
-	return d.p.opts.Store.PutFeedStates(ctx, states...)
+	return states
 }
 
 // applyReload installs the feed list SetFeeds left (p.mu held).

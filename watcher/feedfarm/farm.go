@@ -71,7 +71,7 @@ type Farm struct {
 	wg        sync.WaitGroup
 	opts      Options
 
-	requests, notModified, bytes atomic.Int64
+	requests, notModified, bytes, wire atomic.Int64
 }
 
 type feed struct {
@@ -120,6 +120,7 @@ func Start(opts Options) (*Farm, error) {
 			f.Close()
 			return nil, fmt.Errorf("feedfarm: listen on %s: %w", ip, err)
 		}
+		l = &countingListener{Listener: l, n: &f.wire}
 		f.listeners = append(f.listeners, l)
 		ports[h] = l.Addr().String()
 	}
@@ -185,6 +186,9 @@ func (f *Farm) URLs() []string {
 	return out
 }
 
+// Docs returns how many distinct documents the farm serves.
+func (f *Farm) Docs() int { return len(f.docs) }
+
 // Kind returns the behaviour of feed i.
 func (f *Farm) Kind(i int) Kind { return f.feeds[i].kind }
 
@@ -201,12 +205,40 @@ func (f *Farm) Touch(i int) {
 
 // Stats counts what the farm served.
 type Stats struct {
-	Requests, NotModified, Bytes int64
+	// Requests and NotModified count requests and 304 answers.
+	Requests, NotModified int64
+	// Bytes counts response bodies; WireBytes everything written to the
+	// connections (status lines, headers, bodies).
+	Bytes, WireBytes int64
 }
 
 // Stats returns the counters since Start.
 func (f *Farm) Stats() Stats {
-	return Stats{Requests: f.requests.Load(), NotModified: f.notModified.Load(), Bytes: f.bytes.Load()}
+	return Stats{Requests: f.requests.Load(), NotModified: f.notModified.Load(), Bytes: f.bytes.Load(), WireBytes: f.wire.Load()}
+}
+
+type countingListener struct {
+	net.Listener
+	n *atomic.Int64
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: c, n: l.n}, nil
+}
+
+type countingConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // ServeHTTP serves /feed/N.
