@@ -56,7 +56,7 @@ func run(args []string, out io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(out, "feedfarm: serving %d feeds (%d documents) on %d loopback addresses\n", len(farm.URLs()), farm.Docs(), opts.Hosts)
+	fmt.Fprintf(out, "feedfarm: serving %d feeds (%d documents) on %d loopback addresses\n", len(farm.URLs()), farm.Docs(), farm.Hosts())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	usr1 := make(chan os.Signal, 1)

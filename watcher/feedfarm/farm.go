@@ -186,6 +186,9 @@ func (f *Farm) URLs() []string {
 	return out
 }
 
+// Hosts returns how many loopback addresses the farm listens on.
+func (f *Farm) Hosts() int { return len(f.listeners) }
+
 // Docs returns how many distinct documents the farm serves.
 func (f *Farm) Docs() int { return len(f.docs) }
 
