@@ -300,3 +300,45 @@ func TestRoundGone(t *testing.T) {
 		t.Fatalf("forced round: %+v, %d requests", r, hits.Load())
 	}
 }
+
+// TestRoundHintsRaiseTheWait: RSS <ttl>, skipHours and Cache-Control
+// max-age push the next poll later, never earlier, and the feed's own
+// hints still apply while the server answers 304.
+func TestRoundHintsRaiseTheWait(t *testing.T) {
+	var maxAge atomic.Value
+	maxAge.Store("max-age=60")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"h"`)
+		w.Header().Set("Cache-Control", maxAge.Load().(string))
+		if r.Header.Get("If-None-Match") == `"h"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>h</title><ttl>120</ttl>`+
+			`<skipHours><hour>13</hour></skipHours><item><title>x</title><guid>1</guid></item></channel></rss>`)
+	}))
+	defer srv.Close()
+	h := newHarness(t, []Feed{{Name: "f", URL: srv.URL}}, nil) // clock at 09:00 UTC
+	now := h.clock.Now()
+	h.round(RoundOptions{})
+	st := h.state("f")
+	if st.TTL != 2*time.Hour || len(st.SkipHours) != 1 {
+		t.Fatalf("hints not stored: ttl %s skip %v", st.TTL, st.SkipHours)
+	}
+	if !st.NextDue.Equal(now.Add(2 * time.Hour)) {
+		t.Errorf("next due %v, want now+2h (ttl over a 15m interval and a 1m max-age)", st.NextDue)
+	}
+	// Two hours later the 304 carries a 5h max-age: due at 16:00, but...
+	h.clock.Advance(2 * time.Hour)
+	maxAge.Store("max-age=18000")
+	h.round(RoundOptions{})
+	if st := h.state("f"); !st.NextDue.Equal(now.Add(7 * time.Hour)) {
+		t.Errorf("after 304 with max-age 5h: next due %v, want %v", st.NextDue, now.Add(7*time.Hour))
+	}
+	// ...at 11:00 a 2h max-age lands in 13:00, which the feed skips: 14:00.
+	maxAge.Store("max-age=7200")
+	h.round(RoundOptions{})
+	if st := h.state("f"); !st.NextDue.Equal(now.Add(5 * time.Hour)) {
+		t.Errorf("after 304 into a skipped hour: next due %v, want %v", st.NextDue, now.Add(5*time.Hour))
+	}
+}
