@@ -16,8 +16,9 @@ import (
 	"time"
 )
 
-// Version is the wirewatch version sent in the User-Agent; main sets it.
-var Version = "dev"
+// Version is the version in the default User-Agent; the command passes
+// its own User-Agent with the build's version.
+const Version = "dev"
 
 // ProjectURL is the address in the User-Agent, for server operators.
 const ProjectURL = "https://github.com/wirewatch/wirewatch"

@@ -125,7 +125,6 @@ func (a *app) newDaemon(ctx context.Context, hooks daemonHooks) (*daemon, error)
 		return nil, err
 	}
 	log := a.logger()
-	watcher.Version = Version()
 	d := &daemon{cfg: cfg, st: st, log: log, hooks: hooks}
 	d.pipe = watcher.NewPipeline(st, topics, log.With("component", "pipeline"))
 	d.fetcher = watcher.NewFetcher(cfg.Poll.fetchOptions())

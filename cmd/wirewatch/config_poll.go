@@ -182,7 +182,11 @@ func (c *Config) PollFeeds() ([]watcher.Feed, error) {
 
 // fetchOptions and pollerOptions hand [poll] to the watcher.
 func (p PollConfig) fetchOptions() watcher.FetchOptions {
-	return watcher.FetchOptions{Timeout: p.Timeout.Duration, MaxBody: int64(p.MaxBody)}
+	return watcher.FetchOptions{
+		Timeout:   p.Timeout.Duration,
+		MaxBody:   int64(p.MaxBody),
+		UserAgent: "wirewatch/" + Version() + " (+" + watcher.ProjectURL + ")",
+	}
 }
 
 func (p PollConfig) pollerOptions() watcher.PollerOptions {

@@ -138,6 +138,9 @@ func pollFixture(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/good", func(w http.ResponseWriter, r *http.Request) {
 		good.Add(1)
+		if ua, want := r.Header.Get("User-Agent"), "wirewatch/"+Version()+" (+https://github.com/wirewatch/wirewatch)"; ua != want {
+			t.Errorf("User-Agent %q, want %q", ua, want)
+		}
 		w.Header().Set("ETag", `"g1"`)
 		if r.Header.Get("If-None-Match") == `"g1"` {
 			w.WriteHeader(http.StatusNotModified)
