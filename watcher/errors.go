@@ -55,8 +55,11 @@ type Error struct {
 	Err error
 }
 
+// Error returns the cause's text: "http 503 service unavailable",
+// "timeout after 30s", "body exceeds 10 MiB".
 func (e *Error) Error() string { return e.Err.Error() }
 
+// Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Transient wraps err as a transient failure (for handlers: a full disk is
