@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wirewatch/wirewatch/digest"
 	"github.com/wirewatch/wirewatch/store"
 	"github.com/wirewatch/wirewatch/watcher"
 )
@@ -101,6 +103,7 @@ type daemon struct {
 	poller  *watcher.Poller
 	log     *slog.Logger
 	hooks   daemonHooks
+	digests *digest.Runner // sends [[digest]]s on their schedules; swapped on reload
 
 	mu sync.Mutex // serialises reloads and guards cfg
 }
@@ -155,6 +158,12 @@ func (d *daemon) LastProgress() time.Time { return d.poller.LastProgress() }
 // nil after a clean shutdown.
 func (d *daemon) Run(ctx context.Context, reload <-chan struct{}) error {
 	defer d.Close()
+	dr, err := startDigests(ctx, d.st, d.cfg, d.log)
+	if err != nil {
+		return err
+	}
+	d.digests = dr
+	defer func() { d.digests.Close() }() // runs before d.Close: the outbox needs the store
 	errc := make(chan error, 1)
 	go func() { errc <- d.poller.Run(ctx) }()
 	d.log.Info("wirewatch running", "version", Version(), "feeds", len(d.cfg.Feeds), "store", d.st.Path())
@@ -216,10 +225,23 @@ func (d *daemon) reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := cfg.DigestDefinitions(); err != nil { // secrets readable, schedules valid
+		return err
+	}
 	if err := d.poller.SetFeeds(ctx, feeds); err != nil {
 		return err
 	}
 	d.pipe.SetTopics(topics)
+	if d.digests != nil {
+		// The old runner finishes (or cancels) its attempt before the new
+		// one starts: the outbox keeps one pending digest per name.
+		d.digests.Close()
+		dr, err := startDigests(ctx, d.st, cfg, d.log)
+		if err != nil {
+			return fmt.Errorf("digests stopped until the next reload: %w", err)
+		}
+		d.digests = dr
+	}
 	if cfg.StorePath() != d.cfg.StorePath() || cfg.Poll != d.cfg.Poll {
 		d.log.Warn("[store] and [poll] changes take effect after a restart")
 	}
