@@ -42,6 +42,8 @@ type Pipeline struct {
 	st     *store.Store
 	log    *slog.Logger
 	topics topicSet
+	// observer sees every committed document's report (metrics).
+	observer ingestObserver
 }
 
 // NewPipeline returns a pipeline storing into st and scoring with topics.
@@ -90,6 +92,7 @@ func (p *Pipeline) IngestDocument(ctx context.Context, feed string, doc *Documen
 	rep.Dropped = res.Remembered
 	rep.Known += res.Known + (len(batch.Dropped) - res.Remembered)
 	rep.New = rep.Kept + rep.Dropped
+	p.observer.call(feed, rep)
 	return rep, nil
 }
 
