@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -35,23 +38,18 @@ file's base name without extension ("stdin" for -).`,
 			if err != nil {
 				return err
 			}
-			topics, err := cfg.CompileTopics()
+			ing, done, err := a.openIngester(cfg)
 			if err != nil {
 				return err
 			}
-			st, err := a.openStore(false)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			p := watcher.NewPipeline(st, topics, a.logger())
+			defer done()
 			failed := 0
 			for _, f := range files {
 				name := feed
 				if name == "" {
 					name = feedNameForFile(f)
 				}
-				rep, err := a.ingestFile(cmd, p, name, f)
+				rep, err := a.ingestFile(cmd, ing, name, f)
 				if err != nil {
 					failed++
 					fmt.Fprintf(a.stdout, "%s: error: %v\n", f, err)
@@ -71,7 +69,7 @@ file's base name without extension ("stdin" for -).`,
 	return cmd
 }
 
-func (a *app) ingestFile(cmd *cobra.Command, p *watcher.Pipeline, feed, path string) (watcher.Report, error) {
+func (a *app) ingestFile(cmd *cobra.Command, ing ingester, feed, path string) (watcher.Report, error) {
 	var r io.Reader = a.stdin
 	if path != "-" {
 		f, err := os.Open(path)
@@ -88,11 +86,49 @@ func (a *app) ingestFile(cmd *cobra.Command, p *watcher.Pipeline, feed, path str
 	if len(body) > maxIngestBytes {
 		return watcher.Report{}, fmt.Errorf("file exceeds %d MiB", maxIngestBytes>>20)
 	}
+	return ing.Ingest(cmd.Context(), feed, body)
+}
+
+// ingester runs one document through a pipeline: the daemon's, through
+// its socket, while it runs; else a local one on the database file.
+type ingester interface {
+	Ingest(ctx context.Context, feed string, body []byte) (watcher.Report, error)
+}
+
+// openIngester returns the daemon's socket client when a daemon answers,
+// else a pipeline on the database opened read-write.
+func (a *app) openIngester(cfg *Config) (ingester, func() error, error) {
+	c, err := a.dialDaemon()
+	if err == nil {
+		return c, c.Close, nil
+	}
+	if !errors.Is(err, errNoDaemon) {
+		return nil, nil, err
+	}
+	topics, err := cfg.CompileTopics()
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := a.openStore(false)
+	if err != nil {
+		return nil, nil, a.explainLocked(err)
+	}
+	return &localIngester{p: watcher.NewPipeline(st, topics, a.logger()), now: a.now}, st.Close, nil
+}
+
+// localIngester parses and ingests documents in this process.
+type localIngester struct {
+	p   *watcher.Pipeline
+	now func() time.Time
+}
+
+// Ingest parses body and runs it through the pipeline.
+func (l *localIngester) Ingest(ctx context.Context, feed string, body []byte) (watcher.Report, error) {
 	doc, err := watcher.ParseFeed(body, "")
 	if err != nil {
 		return watcher.Report{}, err
 	}
-	return p.IngestDocument(cmd.Context(), feed, doc, a.now())
+	return l.p.IngestDocument(ctx, feed, doc, l.now())
 }
 
 func feedNameForFile(path string) string {

@@ -22,6 +22,8 @@ type Config struct {
 	// [[topic]] and [[feed]] entries are appended to this file's.
 	Include []string          `toml:"include"`
 	Store   StoreConfig       `toml:"store"`
+	Daemon  DaemonConfig      `toml:"daemon"`
+	HTTP    HTTPConfig        `toml:"http"`
 	Log     LogConfig         `toml:"log"`
 	Feeds   []FeedConfig      `toml:"feed"`
 	Topics  []match.TopicSpec `toml:"topic"`
@@ -226,6 +228,7 @@ func (c *Config) validate(src []byte) []string {
 		}
 	}
 	ps = append(ps, c.validateDigests(src)...)
+	ps = append(ps, c.validateService(at)...)
 	return ps
 }
 

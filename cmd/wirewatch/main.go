@@ -123,6 +123,7 @@ sends digests.`,
 	pf.StringVar(&a.logLevel, "log-level", "", "log level: debug, info, warn, error (overrides [log] level)")
 	pf.StringVar(&a.logFormat, "log-format", "", "log format: text or json (overrides [log] format)")
 	root.AddCommand(
+		a.backupCmd(),
 		a.checkCmd(),
 		a.ingestCmd(),
 		a.itemsCmd(),

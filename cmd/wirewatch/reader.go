@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/wirewatch/wirewatch/match"
 	"github.com/wirewatch/wirewatch/store"
@@ -15,11 +17,82 @@ type reader interface {
 	Item(ctx context.Context, id string) (match.Item, error)
 }
 
-// openReader returns a reader and the function that releases it.
+// openReader returns a reader and the function that releases it: the
+// daemon's socket API when a daemon answers there, else the database file
+// opened read-only (waiting up to lockWait for its lock). When the file is
+// locked and no daemon answers, the error names the lock's holder and the
+// socket.
 func (a *app) openReader() (reader, func() error, error) {
-	st, err := a.openStore(true)
-	if err != nil {
+	c, err := a.dialDaemon()
+	if err == nil {
+		return c, c.Close, nil
+	}
+	if !errors.Is(err, errNoDaemon) {
 		return nil, nil, err
 	}
+	st, err := a.openStore(true)
+	if err != nil {
+		return nil, nil, a.explainLocked(err)
+	}
 	return st, st.Close, nil
+}
+
+// socketPath is the daemon's API socket for the database the command uses.
+func (a *app) socketPath() (string, error) {
+	db, err := a.storePath()
+	if err != nil {
+		return "", err
+	}
+	cfg, err := a.config()
+	if err != nil {
+		if a.dbPath == "" {
+			return "", err
+		}
+		cfg = nil // --db alone works without a config
+	}
+	return cfg.SocketPath(db), nil
+}
+
+// dialDaemon connects to the daemon serving this command's database. The
+// error wraps errNoDaemon when nothing answers on the socket.
+func (a *app) dialDaemon() (*apiClient, error) {
+	socket, err := a.socketPath()
+	if err != nil {
+		return nil, err
+	}
+	db, _ := a.storePath()
+	ctx, cancel := context.WithTimeout(context.Background(), dialWait)
+	defer cancel()
+	return dialAPI(ctx, socket, db)
+}
+
+// lockedError is the CLI's answer when the database is locked and no
+// daemon answers on its socket.
+type lockedError struct {
+	pid    int // 0 when the holder could not be found
+	socket string
+}
+
+func (e *lockedError) Error() string {
+	holder := "another process"
+	if e.pid > 0 {
+		holder = fmt.Sprintf("PID %d", e.pid)
+	}
+	return fmt.Sprintf("database locked by %s, socket not answering at %s\n"+
+		"Is the daemon still starting, or wedged (systemctl status wirewatch)? Or does it use another [daemon] socket?", holder, e.socket)
+}
+
+// explainLocked turns store.ErrLocked into a lockedError naming the lock's
+// holder (from /proc/locks) and the socket; other errors pass through.
+func (a *app) explainLocked(err error) error {
+	if !errors.Is(err, store.ErrLocked) {
+		return err
+	}
+	db, _ := a.storePath()
+	socket, serr := a.socketPath()
+	if serr != nil {
+		return err
+	}
+	pid, _ := lockHolder(db)
+	return &lockedError{pid: pid, socket: socket}
 }

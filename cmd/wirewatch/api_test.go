@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wirewatch/wirewatch/store"
+)
+
+func TestQueryValuesRoundTrip(t *testing.T) {
+	t0 := time.Date(2025, 10, 28, 9, 30, 15, 123456789, time.UTC)
+	tests := []struct {
+		name string
+		q    store.Query
+	}{
+		{"empty", store.Query{}},
+		{"all fields", store.Query{Since: t0, Until: t0.Add(time.Hour), Feed: "dawn", Topic: "afpak-talks", Words: []string{"Istanbul", "talks"}, Limit: 7}},
+		{"odd text", store.Query{Feed: "a&b=c?", Words: []string{"ÖLPREIS", "x y"}}},
+		{"offset zone", store.Query{Since: time.Date(2025, 10, 28, 9, 0, 0, 0, time.FixedZone("PKT", 5*3600))}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := url.ParseQuery(queryValues(tt.q).Encode())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := parseQueryValues(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.Since.Equal(tt.q.Since) || !got.Until.Equal(tt.q.Until) {
+				t.Fatalf("times %v..%v, want %v..%v", got.Since, got.Until, tt.q.Since, tt.q.Until)
+			}
+			got.Since, got.Until, tt.q.Since, tt.q.Until = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+			if !reflect.DeepEqual(got, tt.q) {
+				t.Fatalf("got %+v, want %+v", got, tt.q)
+			}
+		})
+	}
+}
+
+func TestParseQueryValuesErrors(t *testing.T) {
+	tests := []struct{ raw, want string }{
+		{"since=yesterday", `since: "yesterday" is not an RFC 3339 time`},
+		{"until=2025-13-01T00:00:00Z", `until: "2025-13-01T00:00:00Z" is not an RFC 3339 time`},
+		{"limit=-1", `limit: "-1" is not a count`},
+		{"limit=ten", `limit: "ten" is not a count`},
+		{"colour=red", `unknown parameter "colour"`},
+	}
+	for _, tt := range tests {
+		v, _ := url.ParseQuery(tt.raw)
+		if _, err := parseQueryValues(v); err == nil || err.Error() != tt.want {
+			t.Errorf("%s: err = %v, want %q", tt.raw, err, tt.want)
+		}
+	}
+}
+
+func FuzzParseQueryValues(f *testing.F) {
+	f.Add("since=2025-10-28T09:00:00Z&until=2025-10-29T00:00:00.5%2B05:00&feed=dawn&topic=t&word=a&word=b&limit=3")
+	f.Add("limit=99999999999999999999")
+	f.Add("word=%FF%FE&feed=")
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		q, err := parseQueryValues(v)
+		if err != nil {
+			return
+		}
+		// What parses must survive the client's encoding unchanged.
+		q2, err := parseQueryValues(queryValues(q))
+		if err != nil {
+			t.Fatalf("re-encoded query %+v does not parse: %v", q, err)
+		}
+		if !q2.Since.Equal(q.Since) || !q2.Until.Equal(q.Until) || q2.Feed != q.Feed || q2.Topic != q.Topic ||
+			q2.Limit != q.Limit || strings.Join(q2.Words, "\x00") != strings.Join(q.Words, "\x00") {
+			t.Fatalf("round trip changed %+v into %+v", q, q2)
+		}
+	})
+}
+
+func TestParseProcLocks(t *testing.T) {
+	const locks = `1: POSIX  ADVISORY  WRITE 812 00:1a:777 0 EOF
+2: FLOCK  ADVISORY  WRITE 4711 fe:01:123456 0 EOF
+2: -> FLOCK  ADVISORY  READ 4712 fe:01:123456 0 EOF
+3: FLOCK  ADVISORY  READ 99 00:2f:123456 0 EOF
+`
+	tests := []struct {
+		name         string
+		major, minor uint32
+		ino          uint64
+		pid          int
+		ok           bool
+	}{
+		{"device and inode", 0xfe, 1, 123456, 4711, true},
+		{"inode on another device (overlay)", 0x00, 0x30, 123456, 4711, true},
+		{"posix lock", 0, 0x1a, 777, 812, true},
+		{"not locked", 0xfe, 1, 42, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pid, ok := parseProcLocks([]byte(locks), tt.major, tt.minor, tt.ino)
+			if pid != tt.pid || ok != tt.ok {
+				t.Fatalf("got %d, %v; want %d, %v", pid, ok, tt.pid, tt.ok)
+			}
+		})
+	}
+}
+
+func FuzzParseProcLocks(f *testing.F) {
+	f.Add([]byte("1: FLOCK  ADVISORY  WRITE 4711 fe:01:123456 0 EOF\n"), uint64(123456))
+	f.Add([]byte("1: -> FLOCK  ADVISORY  WRITE 1 fe:01:1 0 EOF\n1: FLOCK ADVISORY WRITE -3 fe:01:1 0 EOF"), uint64(1))
+	f.Add([]byte("garbage\n::::\n"), uint64(0))
+	f.Fuzz(func(t *testing.T, data []byte, ino uint64) {
+		pid, ok := parseProcLocks(data, 0xfe, 1, ino)
+		if ok != (pid > 0) {
+			t.Fatalf("pid %d with ok %v", pid, ok)
+		}
+	})
+}
+
+func TestAPIErrorsMatchDirectPath(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeTestConfig(t, dir, []string{"one"}, "")
+	startTestDaemon(t, cfg)
+	db := filepath.Join(dir, "ww.db")
+	c, err := dialAPI(context.Background(), db+".sock", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Item(context.Background(), "12345"); !errors.Is(err, store.ErrNotFound) || err.Error() != "item 12345: not found" {
+		t.Fatalf("missing item: %v", err)
+	}
+	if _, err := c.Ingest(context.Background(), "x", []byte("<html>not a feed</html>")); err == nil {
+		t.Fatal("a document that does not parse must fail")
+	}
+	if _, err := dialAPI(context.Background(), db+".sock", filepath.Join(dir, "other.db")); err == nil || !strings.Contains(err.Error(), "serves") {
+		t.Fatalf("a daemon of another database must be refused, got %v", err)
+	}
+	if _, err := dialAPI(context.Background(), filepath.Join(dir, "none.sock"), db); !errors.Is(err, errNoDaemon) {
+		t.Fatalf("no socket: err = %v, want errNoDaemon", err)
+	}
+}
