@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"time"
 
+	"github.com/wirewatch/wirewatch/digest"
 	"github.com/wirewatch/wirewatch/match"
 	"github.com/wirewatch/wirewatch/store"
 	"github.com/wirewatch/wirewatch/watcher"
@@ -145,6 +147,34 @@ func (c *apiClient) Item(ctx context.Context, id string) (match.Item, error) {
 	var it match.Item
 	err := c.do(ctx, http.MethodGet, "/v1/items/"+url.PathEscape(id), nil, nil, &it)
 	return it, err
+}
+
+// Digests is store.Digests through the daemon.
+func (c *apiClient) Digests(ctx context.Context, q store.DigestQuery) ([]store.Digest, error) {
+	v := url.Values{}
+	if q.Name != "" {
+		v.Set("name", q.Name)
+	}
+	if q.Status != "" {
+		v.Set("status", q.Status)
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	var list []store.Digest
+	err := c.do(ctx, http.MethodGet, "/v1/digests", v, nil, &list)
+	return list, err
+}
+
+// PreviewDigest renders digest name with the daemon's config.
+func (c *apiClient) PreviewDigest(ctx context.Context, name string, since time.Time) (digest.Message, error) {
+	v := url.Values{}
+	if !since.IsZero() {
+		v.Set("since", since.Format(time.RFC3339Nano))
+	}
+	var m digest.Message
+	err := c.do(ctx, http.MethodPost, "/v1/digests/"+url.PathEscape(name)+"/preview", v, nil, &m)
+	return m, err
 }
 
 // Ingest runs one feed document through the daemon's pipeline.

@@ -30,6 +30,9 @@ import (
 //	GET  /v1/items/{id}    one item
 //	POST /v1/ingest?feed=  body: one RSS/Atom/JSON Feed document; the daemon
 //	                       runs it through its own pipeline; reply watcher.Report
+//	GET  /v1/digests?name=&status=&limit=   outbox entries (store.Digest)
+//	POST /v1/digests/{name}/preview?since=  digest.Message rendered with the
+//	                       daemon's config, nothing written
 //	GET  /v1/backup        a consistent copy of the database (octet stream)
 //
 // To serve another command through the daemon, add its route to apiRoutes
@@ -42,6 +45,8 @@ var apiRoutes = []apiRoute{
 	{"GET /v1/items", (*apiServer).handleItems},
 	{"GET /v1/items/{id}", (*apiServer).handleItem},
 	{"POST /v1/ingest", (*apiServer).handleIngest},
+	{"GET /v1/digests", (*apiServer).handleDigests},
+	{"POST /v1/digests/{name}/preview", (*apiServer).handlePreviewDigest},
 	{"GET /v1/backup", (*apiServer).handleBackup},
 }
 
@@ -76,6 +81,8 @@ type apiServer struct {
 	log    *slog.Logger
 	now    func() time.Time
 	status apiStatus
+	// cfg is the daemon's current config (it changes on reload).
+	cfg func() *Config
 
 	srv  *http.Server
 	done chan error
@@ -213,6 +220,43 @@ func (s *apiServer) handleIngest(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.log.Info("ingested through the socket", "feed", feed, "read", rep.Read, "kept", rep.Kept, "dropped", rep.Dropped)
 	return reply(w, rep)
+}
+
+func (s *apiServer) handleDigests(w http.ResponseWriter, r *http.Request) error {
+	v := r.URL.Query()
+	q := store.DigestQuery{Name: v.Get("name"), Status: v.Get("status")}
+	if l := v.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil {
+			return badRequest{fmt.Errorf("limit: %q is not a count", l)}
+		}
+		q.Limit = n
+	}
+	list, err := s.st.Digests(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	return reply(w, list)
+}
+
+func (s *apiServer) handlePreviewDigest(w http.ResponseWriter, r *http.Request) error {
+	var since time.Time
+	if v := r.URL.Query().Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return badRequest{fmt.Errorf("since: %q is not an RFC 3339 time", v)}
+		}
+		since = t
+	}
+	cfg := s.cfg()
+	if _, err := cfg.digestDefinition(r.PathValue("name"), false); err != nil {
+		return badRequest{err}
+	}
+	m, err := previewDigest(r.Context(), cfg, s.st, r.PathValue("name"), since, s.now, s.log)
+	if err != nil {
+		return err
+	}
+	return reply(w, m)
 }
 
 func (s *apiServer) handleBackup(w http.ResponseWriter, r *http.Request) error {

@@ -50,13 +50,12 @@ the HTML part to FILE. Nothing is written to the outbox.`,
 			if err != nil {
 				return err
 			}
-			st, err := a.openStore(true)
+			r, done, err := a.openReader()
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			p := digest.NewProcessor(st, itemStories{st}, digest.ProcessorOptions{Now: a.now, Logger: a.logger()})
-			m, err := p.Preview(cmd.Context(), d, from)
+			defer done()
+			m, err := r.PreviewDigest(cmd.Context(), d.Name, from)
 			if err != nil {
 				return err
 			}
@@ -107,12 +106,12 @@ func (a *app) digestListCmd() *cobra.Command {
 			if format != formatTable && format != formatJSON {
 				return usageError{fmt.Errorf("--format %q: use table or json", format)}
 			}
-			st, err := a.openStore(true)
+			r, done, err := a.openReader()
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			list, err := st.Digests(cmd.Context(), store.DigestQuery{Name: name, Limit: limit})
+			defer done()
+			list, err := r.Digests(cmd.Context(), store.DigestQuery{Name: name, Limit: limit})
 			if err != nil {
 				return err
 			}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"time"
 
+	"github.com/wirewatch/wirewatch/digest"
 	"github.com/wirewatch/wirewatch/match"
 	"github.com/wirewatch/wirewatch/store"
 )
@@ -15,6 +18,36 @@ import (
 type reader interface {
 	Items(ctx context.Context, q store.Query) ([]match.Item, error)
 	Item(ctx context.Context, id string) (match.Item, error)
+	Digests(ctx context.Context, q store.DigestQuery) ([]store.Digest, error)
+	PreviewDigest(ctx context.Context, name string, since time.Time) (digest.Message, error)
+}
+
+// localReader is the direct path: the database file, plus what the daemon
+// would compute from it (digest previews) done in this process.
+type localReader struct {
+	*store.Store
+	a *app
+}
+
+// PreviewDigest renders digest name (from this process's config) without
+// sending it.
+func (l localReader) PreviewDigest(ctx context.Context, name string, since time.Time) (digest.Message, error) {
+	cfg, err := l.a.config()
+	if err != nil {
+		return digest.Message{}, err
+	}
+	return previewDigest(ctx, cfg, l.Store, name, since, l.a.now, l.a.logger())
+}
+
+// previewDigest renders digest name of cfg over st; the CLI and the
+// daemon's API both use it.
+func previewDigest(ctx context.Context, cfg *Config, st *store.Store, name string, since time.Time, now func() time.Time, log *slog.Logger) (digest.Message, error) {
+	d, err := cfg.digestDefinition(name, false)
+	if err != nil {
+		return digest.Message{}, err
+	}
+	p := digest.NewProcessor(st, itemStories{st}, digest.ProcessorOptions{Now: now, Logger: log})
+	return p.Preview(ctx, d, since)
 }
 
 // openReader returns a reader and the function that releases it: the
@@ -34,7 +67,7 @@ func (a *app) openReader() (reader, func() error, error) {
 	if err != nil {
 		return nil, nil, a.explainLocked(err)
 	}
-	return st, st.Close, nil
+	return localReader{st, a}, st.Close, nil
 }
 
 // socketPath is the daemon's API socket for the database the command uses.

@@ -140,6 +140,7 @@ func (a *app) startService(ctx context.Context, cfg *Config, st *store.Store, pi
 	s.api = &apiServer{
 		st: st, pipe: pipe, log: log.With("component", "api"), now: a.now,
 		status: apiStatus{PID: os.Getpid(), Version: Version(), DB: st.Path(), Socket: socket},
+		cfg:    s.cfg.Load,
 	}
 	pipe.OnIngest(s.ObserveIngest)
 	s.api.serve(ln)

@@ -204,6 +204,7 @@ func writeTestConfig(t *testing.T, dir string, feeds []string, extra string) str
 		fmt.Fprintf(&b, "\n[[feed]]\nname = %q\nurl = \"http://127.0.0.1:9/%s.xml\"\n", f, f)
 	}
 	b.WriteString("\n[[topic]]\nname = \"all\"\n")
+	b.WriteString("\n[[digest]]\nname = \"morning\"\nschedule = \"0 7 * * *\"\nto = [\"desk@example.test\"]\nfrom = \"wirewatch@example.test\"\nurl = \"http://127.0.0.1:9/hook\"\nformat = \"json\"\n")
 	path := filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
@@ -337,6 +338,8 @@ func TestCLISameOutputWithAndWithoutDaemon(t *testing.T) {
 		{"show", "2", "--format", "json"},
 		{"show", "999"},
 		{"show", "abc"},
+		{"digest", "list", "--format", "json"},
+		{"digest", "list"},
 	}
 	type result struct {
 		out, err string
@@ -360,6 +363,10 @@ func TestCLISameOutputWithAndWithoutDaemon(t *testing.T) {
 		t.Fatalf("ingest did not go through the daemon:\n%s", td.log)
 	}
 	live := runAll()
+	out, errs, code = cli(t, "--config", cfg, "digest", "preview", "morning", "--since", "2025-10-01")
+	if code != 0 || !strings.Contains(out, "Delegations meet again in Istanbul") {
+		t.Fatalf("digest preview through the daemon: exit %d %q %q", code, out, errs)
+	}
 	td.stop(t)
 	if _, err := os.Stat(filepath.Join(dir, "ww.db.sock")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("socket file left after shutdown: %v", err)
