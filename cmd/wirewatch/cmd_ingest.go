@@ -29,7 +29,10 @@ topic, store. It prints one line per file. A file that fails is reported
 and skipped; the exit status is 1 if any file failed.
 
 Items are recorded under the feed named by --feed; without it, under the
-file's base name without extension ("stdin" for -).`,
+file's base name without extension ("stdin" for -).
+
+While the daemon runs, each document goes through its socket and is
+ingested by the daemon's own pipeline (with the daemon's topics).`,
 		Example: `  wirewatch ingest ../shared/seeds/seeds.rss
   curl -s https://example.org/feed | wirewatch ingest --feed example -`,
 		Args: positional(cobra.MinimumNArgs(1)),
