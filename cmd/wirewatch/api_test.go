@@ -1,16 +1,22 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wirewatch/wirewatch/match"
 	"github.com/wirewatch/wirewatch/store"
+	"github.com/wirewatch/wirewatch/watcher"
 )
 
 func TestQueryValuesRoundTrip(t *testing.T) {
@@ -126,26 +132,126 @@ func FuzzParseProcLocks(f *testing.F) {
 	})
 }
 
-func TestAPIErrorsMatchDirectPath(t *testing.T) {
+// TestAPIServerInProcess serves the API from a store in this process and
+// checks the client's errors match the direct path's.
+func TestAPIServerInProcess(t *testing.T) {
 	dir := t.TempDir()
-	cfg := writeTestConfig(t, dir, []string{"one"}, "")
-	startTestDaemon(t, cfg)
 	db := filepath.Join(dir, "ww.db")
-	c, err := dialAPI(context.Background(), db+".sock", db)
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	topic, err := match.CompileTopic(match.TopicSpec{Name: "all"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := listenUnix(db+".sock", "", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &apiServer{
+		st: st, pipe: watcher.NewPipeline(st, []*match.Topic{topic}, nil), log: slog.New(slog.DiscardHandler), now: time.Now,
+		status: apiStatus{DB: db},
+	}
+	srv.serve(ln)
+	defer srv.shutdown(context.Background())
+	ctx := context.Background()
+	c, err := dialAPI(ctx, db+".sock", db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, err := c.Item(context.Background(), "12345"); !errors.Is(err, store.ErrNotFound) || err.Error() != "item 12345: not found" {
+	if _, err := c.Item(ctx, "12345"); !errors.Is(err, store.ErrNotFound) || err.Error() != "item 12345: not found" {
 		t.Fatalf("missing item: %v", err)
 	}
-	if _, err := c.Ingest(context.Background(), "x", []byte("<html>not a feed</html>")); err == nil {
+	if _, err := c.Ingest(ctx, "x", []byte("<html>not a feed</html>")); err == nil {
 		t.Fatal("a document that does not parse must fail")
 	}
-	if _, err := dialAPI(context.Background(), db+".sock", filepath.Join(dir, "other.db")); err == nil || !strings.Contains(err.Error(), "serves") {
+	body, err := os.ReadFile(filepath.Join("testdata", "service", "talks.rss"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := c.Ingest(ctx, "talks", body)
+	if err != nil || rep.Kept != 3 {
+		t.Fatalf("ingest: %+v, %v", rep, err)
+	}
+	remote, err := c.Items(ctx, store.Query{Words: []string{"istanbul"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, err := st.Items(ctx, store.Query{Words: []string{"istanbul"}})
+	if err != nil || !reflect.DeepEqual(remote, direct) || len(direct) != 1 {
+		t.Fatalf("items through the socket %+v, direct %+v (%v)", remote, direct, err)
+	}
+	var buf bytes.Buffer
+	if n, err := c.Backup(ctx, &buf); err != nil || n != int64(buf.Len()) || n == 0 {
+		t.Fatalf("backup: %d bytes, %v", n, err)
+	}
+	if _, err := dialAPI(ctx, db+".sock", filepath.Join(dir, "other.db")); err == nil || !strings.Contains(err.Error(), "serves") {
 		t.Fatalf("a daemon of another database must be refused, got %v", err)
 	}
-	if _, err := dialAPI(context.Background(), filepath.Join(dir, "none.sock"), db); !errors.Is(err, errNoDaemon) {
+	if _, err := dialAPI(ctx, filepath.Join(dir, "none.sock"), db); !errors.Is(err, errNoDaemon) {
 		t.Fatalf("no socket: err = %v, want errNoDaemon", err)
 	}
+	// A live socket is not stale: a second listener must refuse it.
+	if _, err := listenUnix(db+".sock", "", slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "answers") {
+		t.Fatalf("second listener on a live socket: %v", err)
+	}
+}
+
+// benchAPI serves a store of n items on a socket in this process.
+func benchAPI(b *testing.B, n int) (*store.Store, *apiClient) {
+	b.Helper()
+	dir := b.TempDir()
+	db := filepath.Join(dir, "ww.db")
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	items := make([]match.Item, n)
+	t0 := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
+	for i := range items {
+		items[i] = match.Item{Feed: "f", GUID: fmt.Sprint(i), Title: fmt.Sprintf("Talks round %d in Istanbul", i),
+			Summary: "Delegations met again.", Published: t0.Add(time.Duration(i) * time.Minute), Topics: []string{"all"}}
+	}
+	if _, err := st.Commit(context.Background(), store.Batch{Kept: items}); err != nil {
+		b.Fatal(err)
+	}
+	ln, err := listenUnix(db+".sock", "", slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &apiServer{st: st, log: slog.New(slog.DiscardHandler), now: time.Now, status: apiStatus{DB: db}}
+	srv.serve(ln)
+	b.Cleanup(func() { srv.shutdown(context.Background()) })
+	c, err := dialAPI(context.Background(), db+".sock", db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	return st, c
+}
+
+// BenchmarkItems compares a 50-item query (the table default) through the
+// socket with the same query on the open store.
+func BenchmarkItems(b *testing.B) {
+	st, c := benchAPI(b, 5000)
+	q := store.Query{Limit: 50}
+	ctx := context.Background()
+	b.Run("socket", func(b *testing.B) {
+		for b.Loop() {
+			if items, err := c.Items(ctx, q); err != nil || len(items) != 50 {
+				b.Fatal(len(items), err)
+			}
+		}
+	})
+	b.Run("store", func(b *testing.B) {
+		for b.Loop() {
+			if items, err := st.Items(ctx, q); err != nil || len(items) != 50 {
+				b.Fatal(len(items), err)
+			}
+		}
+	})
 }
