@@ -138,7 +138,7 @@ func (a *app) startService(ctx context.Context, cfg *Config, st *store.Store, pi
 		return nil, fmt.Errorf("socket API: %w", err)
 	}
 	s.api = &apiServer{
-		st: st, pipe: pipe, log: log.With("component", "api"), now: a.now,
+		st: st, pipe: pipe, log: a.logger().With("component", "api"), now: a.now,
 		status: apiStatus{PID: os.Getpid(), Version: Version(), DB: st.Path(), Socket: socket},
 		cfg:    s.cfg.Load,
 	}
