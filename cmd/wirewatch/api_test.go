@@ -8,9 +8,12 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"os/user"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -254,4 +257,51 @@ func BenchmarkItems(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestListenUnixAccess(t *testing.T) {
+	dir := t.TempDir()
+	g, err := user.LookupGroupId(strconv.Itoa(os.Getgid()))
+	if err != nil {
+		t.Skipf("no name for this process's group: %v", err)
+	}
+	tests := []struct {
+		name, group string
+		mode        os.FileMode
+	}{
+		{"private", "", 0o600},
+		{"group", g.Name, 0o660},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, tt.name+".sock")
+			ln, err := listenUnix(path, tt.group, slog.New(slog.DiscardHandler))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != tt.mode {
+				t.Fatalf("mode %v, want %v", fi.Mode().Perm(), tt.mode)
+			}
+			if gid := fi.Sys().(*syscall.Stat_t).Gid; tt.group != "" && int(gid) != os.Getgid() {
+				t.Fatalf("gid %d, want %d", gid, os.Getgid())
+			}
+		})
+	}
+	if _, err := listenUnix(filepath.Join(dir, "x.sock"), "no-such-group-wirewatch", slog.New(slog.DiscardHandler)); err == nil {
+		t.Fatal("an unknown group must be an error")
+	}
+	notSock := filepath.Join(dir, "file.sock")
+	os.WriteFile(notSock, nil, 0o600)
+	if _, err := listenUnix(notSock, "", slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "not a socket") {
+		t.Fatalf("a regular file in the way: %v", err)
+	}
+	long := filepath.Join(dir, strings.Repeat("x", 120)+".sock")
+	if _, err := listenUnix(long, "", slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "longer than") {
+		t.Fatalf("a too long path: %v", err)
+	}
 }
