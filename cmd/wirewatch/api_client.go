@@ -177,6 +177,15 @@ func (c *apiClient) PreviewDigest(ctx context.Context, name string, since time.T
 	return m, err
 }
 
+// UpdateScores is store.UpdateScores through the daemon.
+func (c *apiClient) UpdateScores(ctx context.Context, items []match.Item) error {
+	body, err := json.Marshal(items)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodPost, "/v1/items/scores", nil, bytes.NewReader(body), nil)
+}
+
 // Ingest runs one feed document through the daemon's pipeline.
 func (c *apiClient) Ingest(ctx context.Context, feed string, body []byte) (watcher.Report, error) {
 	var rep watcher.Report

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/wirewatch/wirewatch/match"
 	"github.com/wirewatch/wirewatch/store"
 	"github.com/wirewatch/wirewatch/watcher"
 )
@@ -28,6 +29,8 @@ import (
 //	GET  /v1/status        daemon pid, version, database, socket
 //	GET  /v1/items         store.Query as parameters (see queryValues)
 //	GET  /v1/items/{id}    one item
+//	POST /v1/items/scores  body: []match.Item with new topics, score and
+//	                       matched (rescore --apply); store.UpdateScores
 //	POST /v1/ingest?feed=  body: one RSS/Atom/JSON Feed document; the daemon
 //	                       runs it through its own pipeline; reply watcher.Report
 //	GET  /v1/digests?name=&status=&limit=   outbox entries (store.Digest)
@@ -44,6 +47,7 @@ var apiRoutes = []apiRoute{
 	{"GET /v1/status", (*apiServer).handleStatus},
 	{"GET /v1/items", (*apiServer).handleItems},
 	{"GET /v1/items/{id}", (*apiServer).handleItem},
+	{"POST /v1/items/scores", (*apiServer).handleUpdateScores},
 	{"POST /v1/ingest", (*apiServer).handleIngest},
 	{"GET /v1/digests", (*apiServer).handleDigests},
 	{"POST /v1/digests/{name}/preview", (*apiServer).handlePreviewDigest},
@@ -196,6 +200,20 @@ func (s *apiServer) handleItem(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return reply(w, it)
+}
+
+func (s *apiServer) handleUpdateScores(w http.ResponseWriter, r *http.Request) error {
+	var items []match.Item
+	if err := json.NewDecoder(r.Body).Decode(&items); err != nil {
+		return badRequest{fmt.Errorf("scores: %w", err)}
+	}
+	if err := s.st.UpdateScores(r.Context(), items); err != nil {
+		return err
+	}
+	s.log.Info("scores updated through the socket", "items", len(items))
+	return reply(w, struct {
+		Updated int `json:"updated"`
+	}{len(items)})
 }
 
 func (s *apiServer) handleIngest(w http.ResponseWriter, r *http.Request) error {

@@ -40,11 +40,11 @@ that topic is re-applied; the item's other topics are left as they are.`,
 			if err != nil {
 				return err
 			}
-			st, err := a.openStore(!apply)
+			st, done, err := a.openItemWriter(apply)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer done()
 			items, err := st.Items(cmd.Context(), q)
 			if err != nil {
 				return err

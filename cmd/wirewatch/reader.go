@@ -70,6 +70,30 @@ func (a *app) openReader() (reader, func() error, error) {
 	return localReader{st, a}, st.Close, nil
 }
 
+// itemWriter is what `rescore` needs: read items and write new scores.
+// *store.Store and the daemon's socket client implement it.
+type itemWriter interface {
+	Items(ctx context.Context, q store.Query) ([]match.Item, error)
+	UpdateScores(ctx context.Context, items []match.Item) error
+}
+
+// openItemWriter is openReader for commands that may write items: the
+// daemon when it answers, else the database file (read-only unless write).
+func (a *app) openItemWriter(write bool) (itemWriter, func() error, error) {
+	c, err := a.dialDaemon()
+	if err == nil {
+		return c, c.Close, nil
+	}
+	if !errors.Is(err, errNoDaemon) {
+		return nil, nil, err
+	}
+	st, err := a.openStore(!write)
+	if err != nil {
+		return nil, nil, a.explainLocked(err)
+	}
+	return st, st.Close, nil
+}
+
 // socketPath is the daemon's API socket for the database the command uses.
 func (a *app) socketPath() (string, error) {
 	db, err := a.storePath()

@@ -340,6 +340,8 @@ func TestCLISameOutputWithAndWithoutDaemon(t *testing.T) {
 		{"show", "abc"},
 		{"digest", "list", "--format", "json"},
 		{"digest", "list"},
+		{"explain", "1"},
+		{"rescore"},
 	}
 	type result struct {
 		out, err string
@@ -363,6 +365,9 @@ func TestCLISameOutputWithAndWithoutDaemon(t *testing.T) {
 		t.Fatalf("ingest did not go through the daemon:\n%s", td.log)
 	}
 	live := runAll()
+	if out, errs, code := cli(t, "--config", cfg, "rescore", "--apply"); code != 0 || !strings.Contains(td.log.String(), "scores updated through the socket") {
+		t.Fatalf("rescore --apply through the daemon: exit %d %q %q", code, out, errs)
+	}
 	out, errs, code = cli(t, "--config", cfg, "digest", "preview", "morning", "--since", "2025-10-01")
 	if code != 0 || !strings.Contains(out, "Delegations meet again in Istanbul") {
 		t.Fatalf("digest preview through the daemon: exit %d %q %q", code, out, errs)
