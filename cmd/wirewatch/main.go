@@ -51,6 +51,7 @@ func exitCode(err error, stderr io.Writer) int {
 	var ue usageError
 	var ce *ConfigError
 	var se silentError
+	var le *lockedError
 	switch {
 	case err == nil:
 		return exitOK
@@ -62,6 +63,9 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "wirewatch: %v\nRun 'wirewatch help' for usage.\n", err)
 		return exitUsage
+	case errors.As(err, &le):
+		fmt.Fprintf(stderr, "wirewatch: %v\n", err)
+		return exitFailure
 	case errors.Is(err, store.ErrLocked):
 		fmt.Fprintf(stderr, "wirewatch: %v\nIs the daemon running? Stop it, or use a command that talks to it.\n", err)
 		return exitFailure

@@ -130,6 +130,9 @@ type lockedError struct {
 	socket string
 }
 
+// Is makes a lockedError a store.ErrLocked for errors.Is.
+func (e *lockedError) Is(target error) bool { return target == store.ErrLocked }
+
 func (e *lockedError) Error() string {
 	holder := "another process"
 	if e.pid > 0 {
