@@ -186,6 +186,13 @@ func (c *apiClient) UpdateScores(ctx context.Context, items []match.Item) error 
 	return c.do(ctx, http.MethodPost, "/v1/items/scores", nil, bytes.NewReader(body), nil)
 }
 
+// FeedStates is the daemon's view of every configured feed's state.
+func (c *apiClient) FeedStates(ctx context.Context) ([]store.FeedState, error) {
+	var states []store.FeedState
+	err := c.do(ctx, http.MethodGet, "/v1/feeds", nil, nil, &states)
+	return states, err
+}
+
 // Ingest runs one feed document through the daemon's pipeline.
 func (c *apiClient) Ingest(ctx context.Context, feed string, body []byte) (watcher.Report, error) {
 	var rep watcher.Report

@@ -31,6 +31,7 @@ import (
 //	GET  /v1/items/{id}    one item
 //	POST /v1/items/scores  body: []match.Item with new topics, score and
 //	                       matched (rescore --apply); store.UpdateScores
+//	GET  /v1/feeds         every configured feed's state (the poller's, newest)
 //	POST /v1/ingest?feed=  body: one RSS/Atom/JSON Feed document; the daemon
 //	                       runs it through its own pipeline; reply watcher.Report
 //	GET  /v1/digests?name=&status=&limit=   outbox entries (store.Digest)
@@ -48,6 +49,7 @@ var apiRoutes = []apiRoute{
 	{"GET /v1/items", (*apiServer).handleItems},
 	{"GET /v1/items/{id}", (*apiServer).handleItem},
 	{"POST /v1/items/scores", (*apiServer).handleUpdateScores},
+	{"GET /v1/feeds", (*apiServer).handleFeeds},
 	{"POST /v1/ingest", (*apiServer).handleIngest},
 	{"GET /v1/digests", (*apiServer).handleDigests},
 	{"POST /v1/digests/{name}/preview", (*apiServer).handlePreviewDigest},
@@ -82,6 +84,7 @@ type apiStatus struct {
 type apiServer struct {
 	st     *store.Store
 	pipe   *watcher.Pipeline
+	states func() []store.FeedState
 	log    *slog.Logger
 	now    func() time.Time
 	status apiStatus
@@ -214,6 +217,10 @@ func (s *apiServer) handleUpdateScores(w http.ResponseWriter, r *http.Request) e
 	return reply(w, struct {
 		Updated int `json:"updated"`
 	}{len(items)})
+}
+
+func (s *apiServer) handleFeeds(w http.ResponseWriter, r *http.Request) error {
+	return reply(w, s.states())
 }
 
 func (s *apiServer) handleIngest(w http.ResponseWriter, r *http.Request) error {

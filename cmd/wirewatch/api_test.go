@@ -155,6 +155,7 @@ func TestAPIServerInProcess(t *testing.T) {
 	}
 	srv := &apiServer{
 		st: st, pipe: watcher.NewPipeline(st, []*match.Topic{topic}, nil), log: slog.New(slog.DiscardHandler), now: time.Now,
+		states: func() []store.FeedState { return []store.FeedState{{Name: "one"}} },
 		status: apiStatus{DB: db},
 	}
 	srv.serve(ln)
@@ -190,6 +191,9 @@ func TestAPIServerInProcess(t *testing.T) {
 	var buf bytes.Buffer
 	if n, err := c.Backup(ctx, &buf); err != nil || n != int64(buf.Len()) || n == 0 {
 		t.Fatalf("backup: %d bytes, %v", n, err)
+	}
+	if states, err := c.FeedStates(ctx); err != nil || len(states) != 1 || states[0].Name != "one" {
+		t.Fatalf("feed states: %+v, %v", states, err)
 	}
 	if _, err := dialAPI(ctx, db+".sock", filepath.Join(dir, "other.db")); err == nil || !strings.Contains(err.Error(), "serves") {
 		t.Fatalf("a daemon of another database must be refused, got %v", err)

@@ -109,11 +109,11 @@ func (a *app) feedHealth(cmd *cobra.Command) ([]feedHealthRow, error) {
 		return nil, err
 	}
 	states := map[string]store.FeedState{}
-	st, err := a.openStore(true)
+	r, done, err := a.openReader()
 	switch {
 	case err == nil:
-		list, err := st.FeedStates(cmd.Context())
-		st.Close()
+		list, err := r.FeedStates(cmd.Context())
+		done()
 		if err != nil {
 			return nil, err
 		}

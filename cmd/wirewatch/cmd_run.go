@@ -32,10 +32,16 @@ config is logged and the old one kept.`,
 		Args: positional(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			d, err := a.newDaemon(ctx, daemonHooks{})
+			svc := a.newService()
+			d, err := a.newDaemon(ctx, svc.hooks())
 			if err != nil {
 				return err
 			}
+			if err := svc.start(d); err != nil {
+				d.Close()
+				return err
+			}
+			defer svc.Close()
 			reload, stopSignals := reloadOnSIGHUP(ctx)
 			defer stopSignals()
 			return d.Run(ctx, reload)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/wirewatch/wirewatch/watcher"
 )
 
 // DaemonConfig is the [daemon] table: how `wirewatch run` talks to the CLI
@@ -24,7 +26,7 @@ type DaemonConfig struct {
 	// Stall is how long the poll loop may go without a pass before the
 	// daemon counts it as wedged: watchdog pings stop (systemd restarts the
 	// service) and /healthz answers 503. Keep it well above the loop's
-	// heartbeat (5s) and at most WatchdogSec.
+	// heartbeat (5s; the minimum is 10s) and at most WatchdogSec.
 	Stall Duration `toml:"stall"`
 }
 
@@ -38,6 +40,10 @@ type HTTPConfig struct {
 // defaultStall is the [daemon] stall default: twelve missed heartbeats of
 // the poller's loop.
 const defaultStall = time.Minute
+
+// minStall is the shortest [daemon] stall: two of the poll loop's
+// heartbeats, so a healthy idle loop is never taken for a wedged one.
+const minStall = 2 * watcher.DefaultHeartbeat
 
 // maxSocketPath is the longest path a Unix socket address holds on Linux
 // (sun_path is 108 bytes including the terminating NUL).
@@ -73,8 +79,8 @@ func (c *Config) validateService(at func(table string, i int, key string) string
 	if s := c.Daemon.Socket; s != "" && len(c.resolve(s)) > maxSocketPath {
 		ps = append(ps, at("daemon", -1, "socket")+fmt.Sprintf("daemon.socket: %q is longer than %d bytes, the limit for a Unix socket path", s, maxSocketPath))
 	}
-	if c.Daemon.Stall.Duration < 0 || (c.Daemon.Stall.Duration > 0 && c.Daemon.Stall.Duration < time.Second) {
-		ps = append(ps, at("daemon", -1, "stall")+fmt.Sprintf("daemon.stall: %s is too short: use at least 1s, well above the poll loop's heartbeat", c.Daemon.Stall.Duration))
+	if c.Daemon.Stall.Duration < 0 || (c.Daemon.Stall.Duration > 0 && c.Daemon.Stall.Duration < minStall) {
+		ps = append(ps, at("daemon", -1, "stall")+fmt.Sprintf("daemon.stall: %s is too short: use at least %s (twice the poll loop's heartbeat)", c.Daemon.Stall.Duration, minStall))
 	}
 	if l := c.HTTP.Listen; l != "" {
 		if _, port, err := net.SplitHostPort(l); err != nil || port == "" {

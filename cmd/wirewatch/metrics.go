@@ -23,7 +23,6 @@ type metrics struct {
 	items        *prometheus.CounterVec // feed, topic, outcome
 	stories      *prometheus.CounterVec // topic
 	digests      *prometheus.CounterVec // digest, result
-	feedsFailing prometheus.Gauge
 	lastSuccess  prometheus.Gauge
 }
 
@@ -65,17 +64,12 @@ func newMetrics() *metrics {
 			Name: "wirewatch_digest_deliveries_total",
 			Help: "Digest delivery attempts by digest and result.",
 		}, []string{"digest", "result"}),
-		feedsFailing: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "wirewatch_feeds_failing",
-			Help: "Feeds whose last poll failed.",
-		}),
 		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "wirewatch_last_successful_poll_timestamp_seconds",
 			Help: "Unix time of the last successful poll of any feed (0: none yet).",
 		}),
 	}
-	m.reg.MustRegister(m.fetches, m.fetchSeconds, m.fetchBytes, m.items, m.stories, m.digests,
-		m.feedsFailing, m.lastSuccess,
+	m.reg.MustRegister(m.fetches, m.fetchSeconds, m.fetchBytes, m.items, m.stories, m.digests, m.lastSuccess,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -87,9 +81,15 @@ func (m *metrics) bind(s *service) {
 			Name: "wirewatch_feeds",
 			Help: "Configured feeds.",
 		}, func() float64 {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			return float64(len(s.feeds))
+			ok, failing, gone, pending := s.feedCounts()
+			return float64(ok + failing + gone + pending)
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "wirewatch_feeds_failing",
+			Help: "Feeds whose last poll failed (gone feeds not counted).",
+		}, func() float64 {
+			_, failing, _, _ := s.feedCounts()
+			return float64(failing)
 		}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "wirewatch_poll_loop_last_pass_timestamp_seconds",
@@ -98,13 +98,12 @@ func (m *metrics) bind(s *service) {
 	)
 }
 
-func (m *metrics) observePoll(e pollEvent, failing int) {
-	m.fetches.WithLabelValues(e.Result, strconv.Itoa(e.Status)).Inc()
-	m.fetchSeconds.Observe(e.Duration.Seconds())
-	m.fetchBytes.Add(float64(e.Bytes))
-	m.feedsFailing.Set(float64(failing))
-	if e.Result == resultOK || e.Result == resultNotModified {
-		m.lastSuccess.Set(float64(e.Time.UnixNano()) / 1e9)
+func (m *metrics) observePoll(r watcher.Result) {
+	m.fetches.WithLabelValues(pollResult(r), strconv.Itoa(r.Status)).Inc()
+	m.fetchSeconds.Observe(r.Duration.Seconds())
+	m.fetchBytes.Add(float64(r.Bytes))
+	if r.Err == nil {
+		m.lastSuccess.Set(float64(r.Start.Add(r.Duration).UnixNano()) / 1e9)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 type reader interface {
 	Items(ctx context.Context, q store.Query) ([]match.Item, error)
 	Item(ctx context.Context, id string) (match.Item, error)
+	FeedStates(ctx context.Context) ([]store.FeedState, error)
 	Digests(ctx context.Context, q store.DigestQuery) ([]store.Digest, error)
 	PreviewDigest(ctx context.Context, name string, since time.Time) (digest.Message, error)
 }

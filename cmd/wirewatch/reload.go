@@ -1,113 +1,73 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"os"
-	"os/signal"
-	"syscall"
 
 	sdnotify "github.com/coreos/go-systemd/v22/daemon"
 )
 
-// reloadFunc applies a new, valid config to the running daemon. `run`
-// builds it from its parts: the pipeline's topics, the poller's feeds, the
-// digests. It should prepare everything that can fail before it changes
-// anything, so an error leaves the old config in force.
-type reloadFunc func(ctx context.Context, cfg *Config) error
+// Reloads are done by the daemon (daemon.Reload on SIGHUP: re-read,
+// validate, apply feeds and topics, or reject and keep the old config).
+// The service brackets them for systemd: RELOADING=1 when one starts,
+// READY=1 when it is done either way, with a STATUS= that names a
+// rejected config's first problem until a later reload succeeds.
 
-// HandleReloads re-reads the config on every SIGHUP until ctx ends or
-// the service closes, and applies it with apply. It takes SIGHUP over
-// before it returns (so a SIGHUP right after is not lost) and handles it in
-// a goroutine that Close waits for. systemd sees RELOADING=1, then READY=1
-// when the reload is done, whether it was applied or rejected. An invalid
-// config is rejected with each problem logged; the running config stays.
-//
-// Keys that only take effect at start ([store], [daemon], [http], [log])
-// are reported in the log when they change; the rest applies at once.
-func (s *service) HandleReloads(ctx context.Context, apply reloadFunc) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	s.wg.Go(func() {
-		defer signal.Stop(hup)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-s.bg.Done():
-				return
-			case <-hup:
-				s.reload(ctx, apply)
-			}
-		}
-	})
+// reloading is the daemon's Reloading hook. The daemon holds its reload
+// lock while it calls reloading and reloaded, so d.cfg is stable here.
+func (s *service) reloading() {
+	s.notify("RELOADING=1\n" + sdnotify.SdNotifyMonotonicUsec())
+	s.mu.Lock()
+	s.reloadFrom = s.d.cfg
+	s.mu.Unlock()
 }
 
-// IgnoreHangups makes SIGHUP harmless (by default it kills the process)
-// until HandleReloads takes it over: call it first thing in `run`.
-func IgnoreHangups() { signal.Ignore(syscall.SIGHUP) }
-
-// reload does one reload.
-func (s *service) reload(ctx context.Context, apply reloadFunc) {
-	s.notify("RELOADING=1\n" + sdnotify.SdNotifyMonotonicUsec())
-	old := s.cfg.Load()
-	s.log.Info("reloading config", "file", old.File())
-	cfg, err := LoadConfig(old.File())
-	if err == nil {
-		err = apply(ctx, cfg)
-	}
-	if err != nil {
-		summary := firstLine(err.Error())
-		var ce *ConfigError
-		if errors.As(err, &ce) && len(ce.Problems) > 0 {
-			for _, p := range ce.Problems {
-				s.log.Error("config problem", "problem", p)
-			}
-			summary = ce.Problems[0]
-			err = errors.New("invalid config")
-		}
-		s.log.Error("reload rejected: keeping the running config", "err", err)
-		s.mu.Lock()
-		s.reloadErr = summary
-		s.mu.Unlock()
-		s.notify("READY=1\nSTATUS=" + s.statusLine())
-		return
-	}
-	for _, key := range restartOnlyChanges(old, cfg) {
-		s.log.Warn("config change needs a restart to take effect", "key", key)
-	}
-	s.cfg.Store(cfg)
-	s.setFeeds(cfg)
+// reloaded is the daemon's Reloaded hook: err is nil when the new config
+// took effect, else why it was rejected (the daemon logged it).
+func (s *service) reloaded(err error) {
 	s.mu.Lock()
-	s.reloadErr = ""
+	old := s.reloadFrom
+	if err != nil {
+		s.reloadErr = reloadSummary(err)
+	} else {
+		s.reloadErr = ""
+	}
 	s.mu.Unlock()
-	s.log.Info("config reloaded", "feeds", len(cfg.Feeds), "topics", len(cfg.Topics))
+	if err == nil && old != nil {
+		for _, key := range restartOnlyChanges(old, s.d.cfg) {
+			s.log.Warn("config change needs a restart to take effect", "key", key)
+		}
+	}
 	s.notify("READY=1\nSTATUS=" + s.statusLine())
 }
 
-// restartOnlyChanges names the start-time keys that differ.
+// reloadSummary is the one line STATUS= shows for a rejected reload: the
+// first problem of an invalid config, else the error's first line.
+func reloadSummary(err error) string {
+	var ce *ConfigError
+	if errors.As(err, &ce) && len(ce.Problems) > 0 {
+		return ce.Problems[0]
+	}
+	msg := err.Error()
+	for i := range len(msg) {
+		if msg[i] == '\n' {
+			return msg[:i]
+		}
+	}
+	return msg
+}
+
+// restartOnlyChanges names the service's start-time tables that differ
+// (the daemon reports [store] and [poll] itself).
 func restartOnlyChanges(old, cfg *Config) []string {
 	var keys []string
-	if old.StorePath() != cfg.StorePath() {
-		keys = append(keys, "store.path")
-	}
 	if old.Daemon != cfg.Daemon {
 		keys = append(keys, "daemon")
 	}
 	if old.HTTP != cfg.HTTP {
-		keys = append(keys, "http.listen")
+		keys = append(keys, "http")
 	}
 	if old.Log != cfg.Log {
 		keys = append(keys, "log")
 	}
 	return keys
-}
-
-func firstLine(s string) string {
-	for i := range len(s) {
-		if s[i] == '\n' {
-			return s[:i]
-		}
-	}
-	return s
 }

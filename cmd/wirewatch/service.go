@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -22,25 +21,21 @@ import (
 
 // The daemon's service layer: everything `wirewatch run` does besides
 // polling. It serves the socket API and the optional HTTP listener, talks
-// to systemd (sd_notify), keeps the feed-health summary and the metrics,
-// and reloads the config on SIGHUP. `run` wires it to the poller:
+// to systemd (sd_notify), keeps the status line and the metrics, and
+// follows reloads. `run` wires it to the daemon through daemonHooks:
 //
-//	svc, err := a.startService(ctx, cfg, st, pipe)  // after the store is open
+//	svc := a.newService()
+//	d, err := a.newDaemon(ctx, svc.hooks())  // opens the store, builds the poller
+//	err = svc.start(d)                       // socket API, metrics, notifier
 //	defer svc.Close()
-//	// PollerOptions: Ready: svc.Ready, Progress: svc.Progress,
-//	//                Observe: convert each Result and call svc.ObservePoll
-//	// the poller's Handler calls svc.ObserveIngest(feed, report)
-//	go svc.HandleReloads(ctx, func(ctx context.Context, cfg *Config) error {
-//		... pipe.SetTopics, poller.SetFeeds, digests ...
-//	})
-//	err = poller.Run(ctx)
+//	err = d.Run(ctx, reload)
 //
 // sd_notify protocol, in order: READY=1 once the poller calls Ready (the
 // store is open and the schedule running); WATCHDOG=1 every half
 // WatchdogSec, but only while the poll loop made a pass within [daemon]
-// stall; RELOADING=1 then READY=1 around each SIGHUP; STOPPING=1 as soon
-// as the root context ends; STATUS= a one-line summary with each watchdog
-// tick. Outside systemd (no NOTIFY_SOCKET) nothing is sent.
+// stall; RELOADING=1 then READY=1 around each reload, applied or
+// rejected; STOPPING=1 when shutdown begins; STATUS= a one-line summary
+// with each tick. Outside systemd (no NOTIFY_SOCKET) nothing is sent.
 
 // statusEvery is how often STATUS= is refreshed when systemd does not ask
 // for watchdog pings.
@@ -52,46 +47,43 @@ const statusEvery = 30 * time.Second
 // stop. Never set it in production.
 const wedgeEnv = "WIREWATCH_TEST_WEDGE_AFTER"
 
-// pollEvent is what the service learns from one poll of one feed; `run`
-// converts the poller's result into it.
-type pollEvent struct {
-	Feed string
-	// Result is "ok", "not_modified", "transient" or "permanent".
-	Result   string
-	Status   int
-	Duration time.Duration
-	Bytes    int64
-	Time     time.Time
+// pollResult names a poll's outcome for metrics: "ok", "not_modified",
+// "transient" or "permanent".
+func pollResult(r watcher.Result) string {
+	switch {
+	case r.Err == nil && r.NotModified:
+		return "not_modified"
+	case r.Err == nil:
+		return "ok"
+	case r.Class == watcher.ClassTransient:
+		return "transient"
+	default:
+		return "permanent"
+	}
 }
 
-// Poll results of pollEvent.Result.
-const (
-	resultOK          = "ok"
-	resultNotModified = "not_modified"
-	resultTransient   = "transient"
-	resultPermanent   = "permanent"
-)
-
-// service is the daemon's systemd face, servers, health and metrics.
+// service is the daemon's systemd face, servers, status line and metrics.
 type service struct {
+	base   *slog.Logger // the process logger
 	log    *slog.Logger
 	notify func(state string)
 	now    func() time.Time
-	stall  time.Duration
-	cfg    atomic.Pointer[Config]
+
+	d     *daemon // set by start
+	stall time.Duration
 
 	ready        atomic.Bool
 	lastProgress atomic.Int64 // unix nanoseconds of the loop's last pass
 	progressN    atomic.Int64
-	wedgeAfter   int64 // test knob; 0 = off
-	rootDone     <-chan struct{}
+	wedgeAfter   int64         // test knob; 0 = off
+	stopping     chan struct{} // closed when shutdown begins
+	stopOnce     sync.Once
 
 	mu         sync.Mutex
-	feeds      []string        // configured feed names, sorted; guarded by mu
-	failing    map[string]bool // feed -> last poll failed; guarded by mu
-	day        string          // local date itemsToday counts; guarded by mu
-	itemsToday int             // guarded by mu
-	reloadErr  string          // last rejected reload, for STATUS; guarded by mu
+	day        string  // local date itemsToday counts; guarded by mu
+	itemsToday int     // guarded by mu
+	reloadErr  string  // last rejected reload, for STATUS; guarded by mu
+	reloadFrom *Config // the config a reload started from; guarded by mu
 
 	metrics *metrics
 	api     *apiServer
@@ -104,20 +96,11 @@ type service struct {
 	wg   sync.WaitGroup
 }
 
-// startService starts the daemon's servers for an open store: the socket
-// API on [daemon] socket and, when [http] listen is set, /metrics and
-// /healthz. It also starts the notifier goroutines (STOPPING=1 when ctx
-// ends, watchdog and STATUS ticks). Close stops everything it started.
-func (a *app) startService(ctx context.Context, cfg *Config, st *store.Store, pipe *watcher.Pipeline) (*service, error) {
+// newService makes the service before the daemon exists, so the daemon
+// can be built with its hooks.
+func (a *app) newService() *service {
 	log := a.logger().With("component", "service")
-	s := &service{
-		log:      log,
-		now:      a.now,
-		stall:    cfg.StallAfter(),
-		failing:  map[string]bool{},
-		metrics:  newMetrics(),
-		rootDone: ctx.Done(),
-	}
+	s := &service{base: a.logger(), log: log, now: a.now, metrics: newMetrics(), stopping: make(chan struct{})}
 	s.notify = func(state string) {
 		if _, err := sdnotify.SdNotify(false, state); err != nil {
 			log.Warn("sd_notify failed", "err", err)
@@ -127,33 +110,51 @@ func (a *app) startService(ctx context.Context, cfg *Config, st *store.Store, pi
 		s.wedgeAfter, _ = strconv.ParseInt(v, 10, 64)
 		log.Warn("test knob set: the poll loop will wedge", "env", wedgeEnv, "after", s.wedgeAfter)
 	}
-	s.cfg.Store(cfg)
-	s.setFeeds(cfg)
-	s.metrics.bind(s)
-	s.seedItemsToday(ctx, st)
+	s.bg, s.stop = context.WithCancel(context.Background())
+	return s
+}
 
-	socket := cfg.SocketPath(st.Path())
-	ln, err := listenUnix(socket, cfg.Daemon.SocketGroup, log)
+// hooks are the daemon hooks that drive the service.
+func (s *service) hooks() daemonHooks {
+	return daemonHooks{
+		Ready:     s.Ready,
+		Progress:  s.Progress,
+		Reloading: s.reloading,
+		Reloaded:  s.reloaded,
+		Stopping:  s.Stopping,
+		Observe:   s.ObservePoll,
+	}
+}
+
+// start serves the daemon's store: the socket API on [daemon] socket and,
+// when [http] listen is set, /metrics and /healthz; it starts the
+// watchdog and STATUS ticks. Close stops everything it started.
+func (s *service) start(d *daemon) error {
+	s.d, s.stall = d, d.cfg.StallAfter()
+	s.metrics.bind(s)
+	s.seedItemsToday(d.st)
+	d.pipe.OnIngest(s.ObserveIngest)
+
+	socket := d.cfg.SocketPath(d.st.Path())
+	ln, err := listenUnix(socket, d.cfg.Daemon.SocketGroup, s.log)
 	if err != nil {
-		return nil, fmt.Errorf("socket API: %w", err)
+		return fmt.Errorf("socket API: %w", err)
 	}
 	s.api = &apiServer{
-		st: st, pipe: pipe, log: a.logger().With("component", "api"), now: a.now,
-		status: apiStatus{PID: os.Getpid(), Version: Version(), DB: st.Path(), Socket: socket},
-		cfg:    s.cfg.Load,
+		st: d.st, pipe: d.pipe, states: d.States, log: s.base.With("component", "api"), now: s.now,
+		status: apiStatus{PID: os.Getpid(), Version: Version(), DB: d.st.Path(), Socket: socket},
+		cfg:    d.config,
 	}
-	pipe.OnIngest(s.ObserveIngest)
 	s.api.serve(ln)
-	log.Info("socket API listening", "path", socket)
-	if cfg.HTTP.Listen != "" {
-		if err := s.listenHTTP(cfg.HTTP.Listen); err != nil {
+	s.log.Info("socket API listening", "path", socket)
+	if l := d.cfg.HTTP.Listen; l != "" {
+		if err := s.listenHTTP(l); err != nil {
 			s.api.shutdown(context.Background())
-			return nil, err
+			return err
 		}
 	}
-	s.bg, s.stop = context.WithCancel(context.WithoutCancel(ctx))
-	s.wg.Go(func() { s.notifyLoop(ctx, s.bg) })
-	return s, nil
+	s.wg.Go(s.notifyLoop)
+	return nil
 }
 
 // listenHTTP serves /metrics and /healthz on addr.
@@ -167,6 +168,7 @@ func (s *service) listenHTTP(addr string) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	s.webAddr = ln.Addr().String()
 	s.webDone = make(chan error, 1)
 	go func() {
 		err := s.web.Serve(ln)
@@ -175,20 +177,21 @@ func (s *service) listenHTTP(addr string) error {
 		}
 		s.webDone <- err
 	}()
-	s.webAddr = ln.Addr().String()
 	s.log.Info("metrics listening", "addr", s.webAddr)
 	return nil
 }
 
-// Close stops the servers and notifier goroutines: requests in flight get
-// five seconds. Call it after the poller returned and before closing the
-// store.
+// Close stops the servers and the notifier: requests in flight get five
+// seconds. It removes the socket file.
 func (s *service) Close() error {
 	s.stop()
 	s.wg.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := s.api.shutdown(ctx)
+	var err error
+	if s.api != nil {
+		err = s.api.shutdown(ctx)
+	}
 	if s.web != nil {
 		if werr := s.web.Shutdown(ctx); werr != nil {
 			s.web.Close()
@@ -212,10 +215,18 @@ func (s *service) Ready() {
 func (s *service) Progress() {
 	n := s.progressN.Add(1)
 	if s.wedgeAfter > 0 && n > s.wedgeAfter {
-		<-s.rootDone // the test knob: wedge this pass until shutdown
+		<-s.stopping // the test knob: wedge this pass until shutdown
 		return
 	}
 	s.lastProgress.Store(s.now().UnixNano())
+}
+
+// Stopping tells systemd that shutdown has begun.
+func (s *service) Stopping() {
+	s.stopOnce.Do(func() {
+		close(s.stopping)
+		s.notify("STOPPING=1")
+	})
 }
 
 // healthy reports whether the poll loop made a pass within the stall
@@ -228,9 +239,9 @@ func (s *service) healthy() (bool, time.Duration) {
 	return since <= s.stall, since
 }
 
-// notifyLoop sends STOPPING=1 when the root context ends, and WATCHDOG=1
-// (while healthy) and STATUS= on every tick.
-func (s *service) notifyLoop(root, bg context.Context) {
+// notifyLoop sends WATCHDOG=1 (only while healthy) and STATUS= on every
+// tick until Close or shutdown.
+func (s *service) notifyLoop() {
 	wd, err := sdnotify.SdWatchdogEnabled(false)
 	if err != nil {
 		s.log.Warn("watchdog settings", "err", err)
@@ -245,11 +256,9 @@ func (s *service) notifyLoop(root, bg context.Context) {
 	stalled := false
 	for {
 		select {
-		case <-root.Done():
-			s.notify("STOPPING=1")
-			s.log.Info("stopping")
+		case <-s.bg.Done():
 			return
-		case <-bg.Done():
+		case <-s.stopping:
 			return
 		case <-t.C:
 		}
@@ -271,30 +280,44 @@ func (s *service) notifyLoop(root, bg context.Context) {
 	}
 }
 
-// statusLine is the one-line summary for STATUS=: feed health, items kept
-// today, and a stall or rejected reload when there is one.
-func (s *service) statusLine() string {
-	s.mu.Lock()
-	ok, failing, pending := 0, 0, 0
-	for _, f := range s.feeds {
-		switch fail, polled := s.failing[f]; {
-		case !polled:
+// feedCounts counts the configured feeds by health: last poll fine,
+// failing, gone (410), and not polled yet.
+func (s *service) feedCounts() (ok, failing, gone, pending int) {
+	if s.d == nil {
+		return
+	}
+	for _, st := range s.d.States() {
+		switch {
+		case st.Gone:
+			gone++
+		case st.LastAttempt.IsZero():
 			pending++
-		case fail:
+		case st.Failing():
 			failing++
 		default:
 			ok++
 		}
 	}
+	return
+}
+
+// statusLine is the one-line summary for STATUS=: feed health, items kept
+// today, and a stall or rejected reload when there is one.
+func (s *service) statusLine() string {
+	ok, failing, gone, pending := s.feedCounts()
+	line := fmt.Sprintf("feeds %d ok, %d failing", ok, failing)
+	if gone > 0 {
+		line += fmt.Sprintf(", %d gone", gone)
+	}
+	if pending > 0 {
+		line += fmt.Sprintf(", %d not polled yet", pending)
+	}
+	s.mu.Lock()
 	today, reloadErr := s.itemsToday, s.reloadErr
 	if s.day != s.now().Format(time.DateOnly) {
 		today = 0
 	}
 	s.mu.Unlock()
-	line := fmt.Sprintf("feeds %d ok, %d failing", ok, failing)
-	if pending > 0 {
-		line += fmt.Sprintf(", %d not polled yet", pending)
-	}
 	line += fmt.Sprintf("; %d items today", today)
 	if healthy, since := s.healthy(); !healthy && s.ready.Load() {
 		line += fmt.Sprintf("; POLL LOOP STALLED %s", since.Round(time.Second))
@@ -305,37 +328,12 @@ func (s *service) statusLine() string {
 	return line
 }
 
-// setFeeds records the configured feed names for the health summary and
-// forgets the health of feeds no longer configured.
-func (s *service) setFeeds(cfg *Config) {
-	names := make([]string, 0, len(cfg.Feeds))
-	for _, f := range cfg.Feeds {
-		names = append(names, f.Name)
+// ObservePoll records one poll in the metrics.
+func (s *service) ObservePoll(r watcher.Result) {
+	if r.Skipped != "" {
+		return
 	}
-	slices.Sort(names)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.feeds = names
-	for f := range s.failing {
-		if _, found := slices.BinarySearch(names, f); !found {
-			delete(s.failing, f)
-		}
-	}
-}
-
-// ObservePoll records one poll: feed health and fetch metrics.
-func (s *service) ObservePoll(e pollEvent) {
-	failed := e.Result == resultTransient || e.Result == resultPermanent
-	s.mu.Lock()
-	s.failing[e.Feed] = failed
-	nfail := 0
-	for _, f := range s.failing {
-		if f {
-			nfail++
-		}
-	}
-	s.mu.Unlock()
-	s.metrics.observePoll(e, nfail)
+	s.metrics.observePoll(r)
 }
 
 // ObserveIngest records one document run through the pipeline (by the
@@ -359,10 +357,10 @@ func (s *service) ObserveDigest(digest, result string) {
 
 // seedItemsToday counts the items stored since local midnight, so STATUS
 // survives a restart.
-func (s *service) seedItemsToday(ctx context.Context, st *store.Store) {
+func (s *service) seedItemsToday(st *store.Store) {
 	now := s.now()
 	y, m, d := now.Date()
-	items, err := st.Items(ctx, store.Query{Since: time.Date(y, m, d, 0, 0, 0, 0, now.Location())})
+	items, err := st.Items(context.Background(), store.Query{Since: time.Date(y, m, d, 0, 0, 0, 0, now.Location())})
 	if err != nil {
 		s.log.Warn("counting today's items", "err", err)
 		return
@@ -370,4 +368,11 @@ func (s *service) seedItemsToday(ctx context.Context, st *store.Store) {
 	s.mu.Lock()
 	s.day, s.itemsToday = now.Format(time.DateOnly), len(items)
 	s.mu.Unlock()
+}
+
+// config is the daemon's current config (reloads replace it).
+func (d *daemon) config() *Config {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.cfg
 }
