@@ -14,6 +14,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/wirewatch/wirewatch/match"
@@ -91,8 +92,10 @@ type apiServer struct {
 	// cfg is the daemon's current config (it changes on reload).
 	cfg func() *Config
 
-	srv  *http.Server
-	done chan error
+	srv      *http.Server
+	done     chan error
+	stopOnce sync.Once
+	stopErr  error
 }
 
 // badRequest marks a client error in an API request.
@@ -127,19 +130,23 @@ func (s *apiServer) serve(ln net.Listener) {
 }
 
 // shutdown stops accepting, lets requests in flight finish until ctx ends,
-// then closes them; the listener's socket file is removed.
+// then closes them; the listener's socket file is removed. Later calls
+// return the first call's result.
 func (s *apiServer) shutdown(ctx context.Context) error {
 	if s.srv == nil {
 		return nil
 	}
-	err := s.srv.Shutdown(ctx)
-	if err != nil {
-		s.srv.Close()
-	}
-	if serr := <-s.done; serr != nil && err == nil {
-		err = serr
-	}
-	return err
+	s.stopOnce.Do(func() {
+		err := s.srv.Shutdown(ctx)
+		if err != nil {
+			s.srv.Close()
+		}
+		if serr := <-s.done; serr != nil && err == nil {
+			err = serr
+		}
+		s.stopErr = err
+	})
+	return s.stopErr
 }
 
 // wrap turns a handler's error into a JSON error reply and logs failures

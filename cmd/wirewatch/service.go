@@ -221,11 +221,22 @@ func (s *service) Progress() {
 	s.lastProgress.Store(s.now().UnixNano())
 }
 
-// Stopping tells systemd that shutdown has begun.
+// Stopping tells systemd that shutdown has begun and closes the socket
+// API (requests in flight get five seconds) while the poller drains, so
+// no request reaches the store after the daemon closes it.
 func (s *service) Stopping() {
 	s.stopOnce.Do(func() {
 		close(s.stopping)
 		s.notify("STOPPING=1")
+		if s.api != nil {
+			s.wg.Go(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				if err := s.api.shutdown(ctx); err != nil {
+					s.log.Warn("closing the socket API", "err", err)
+				}
+			})
+		}
 	})
 }
 
