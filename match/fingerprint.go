@@ -304,8 +304,9 @@ func appendSet(buf []byte, set []uint32) []byte {
 var errBadFingerprint = errors.New("bad fingerprint encoding")
 
 // UnmarshalBinary decodes what MarshalBinary wrote. It rejects unknown
-// versions, unsorted or duplicate shingles, oversized counts and trailing
-// bytes.
+// versions, unsorted or duplicate shingles, oversized counts, non-minimal
+// varints and trailing bytes, so every accepted encoding is the one
+// MarshalBinary produces.
 func (f *Fingerprint) UnmarshalBinary(data []byte) error {
 	if len(data) == 0 {
 		return fmt.Errorf("%w: empty", errBadFingerprint)
@@ -330,7 +331,7 @@ func (f *Fingerprint) UnmarshalBinary(data []byte) error {
 
 func readSet(data []byte) ([]uint32, []byte, error) {
 	n, k := binary.Uvarint(data)
-	if k <= 0 || n > maxEncodedShingles || n > uint64(len(data)) {
+	if k <= 0 || data[k-1] == 0 && k > 1 || n > maxEncodedShingles || n > uint64(len(data)) {
 		return nil, nil, errors.New("bad count")
 	}
 	data = data[k:]
@@ -341,7 +342,8 @@ func readSet(data []byte) ([]uint32, []byte, error) {
 	var cur uint64
 	for i := range n {
 		d, k := binary.Uvarint(data)
-		if k <= 0 || (i > 0 && d == 0) {
+		// Only the shortest varint is canonical: one encoding per value.
+		if k <= 0 || (k > 1 && data[k-1] == 0) || (i > 0 && d == 0) {
 			return nil, nil, fmt.Errorf("bad shingle %d", i)
 		}
 		cur += d

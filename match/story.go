@@ -51,6 +51,10 @@ type StoryConfig struct {
 	// Threshold is the minimum cosine similarity between the item's
 	// features and the story's.
 	Threshold float64 `toml:"threshold" json:"threshold"`
+	// MaxSpan caps a story's first..last span: an item that would stretch
+	// it further starts a story of its own, so daily coverage cannot chain
+	// one event into the next for ever (default 14 days; 0 = no cap).
+	MaxSpan time.Duration `toml:"max_span" json:"max_span"`
 	// MinSharedNames is the number of names or quotes (entity, name and
 	// quote features, not key terms) item and story must share; one
 	// country name in common does not make two reports one story.
@@ -58,9 +62,9 @@ type StoryConfig struct {
 }
 
 // DefaultStoryConfig returns the measured defaults: a 3-day window, a
-// similarity threshold of 0.25 and two shared names.
+// 14-day maximum span, a similarity threshold of 0.25 and two shared names.
 func DefaultStoryConfig() StoryConfig {
-	return StoryConfig{Window: 72 * time.Hour, Threshold: 0.25, MinSharedNames: 2}
+	return StoryConfig{Window: 72 * time.Hour, MaxSpan: 14 * 24 * time.Hour, Threshold: 0.25, MinSharedNames: 2}
 }
 
 // Validate reports a non-positive window or a threshold outside (0, 1].
@@ -70,6 +74,9 @@ func (c StoryConfig) Validate() error {
 	}
 	if !(c.Threshold > 0 && c.Threshold <= 1) {
 		return fmt.Errorf("threshold %v: want a value in (0, 1]", c.Threshold)
+	}
+	if c.MaxSpan < 0 {
+		return fmt.Errorf("max_span %v: want 0 (no cap) or a positive duration", c.MaxSpan)
 	}
 	if c.MinSharedNames < 0 {
 		return fmt.Errorf("min_shared_names %d: want 0 or more", c.MinSharedNames)
@@ -437,12 +444,40 @@ func topFeatures(f Features, n int) Features {
 }
 
 // InWindow reports whether time t lies within the window around the
-// story's first..last span. A zero t is always in the window.
+// story's first..last span and joining would not stretch the span beyond
+// MaxSpan. A zero t is always in the window.
 func (c StoryConfig) InWindow(p StoryProfile, t time.Time) bool {
 	if t.IsZero() || p.Last.IsZero() {
 		return true
 	}
+	if c.MaxSpan > 0 && (t.Sub(p.First) > c.MaxSpan || p.Last.Sub(t) > c.MaxSpan) {
+		return false
+	}
 	return !t.Before(p.First.Add(-c.Window)) && !t.After(p.Last.Add(c.Window))
+}
+
+// NameFeatures returns the keys of the entity, name and quote features of
+// f (not key terms): what MinSharedNames counts.
+func (f Features) NameFeatures() []string {
+	out := make([]string, 0, len(f))
+	for k := range f {
+		if !strings.HasPrefix(k, kindTerm) {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TopNames returns the n strongest name features of f (see NameFeatures),
+// strongest first; ties in key order.
+func (f Features) TopNames(n int) []string {
+	names := f.NameFeatures()
+	sort.SliceStable(names, func(i, j int) bool { return f[names[i]] > f[names[j]] })
+	if len(names) > n {
+		names = names[:n]
+	}
+	return names
 }
 
 // StoryDecision is the explained outcome of comparing an item with one

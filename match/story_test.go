@@ -198,6 +198,19 @@ func TestStoryWindow(t *testing.T) {
 			t.Errorf("InWindow(%v) = %v, want %v", tt.at, got, tt.want)
 		}
 	}
+	long := StoryProfile{First: day, Last: day.Add(13 * 24 * time.Hour)}
+	for _, tt := range []struct {
+		at   time.Time
+		want bool
+	}{
+		{day.Add(14 * 24 * time.Hour), true},
+		{day.Add(15 * 24 * time.Hour), false}, // within 3 days of last, but the span would exceed 14 days
+		{day.Add(-2 * 24 * time.Hour), false},
+	} {
+		if got := cfg.InWindow(long, tt.at); got != tt.want {
+			t.Errorf("long story: InWindow(%v) = %v, want %v", tt.at, got, tt.want)
+		}
+	}
 }
 
 func TestStoryFeatures(t *testing.T) {
