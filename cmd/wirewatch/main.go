@@ -127,6 +127,8 @@ sends digests.`,
 		a.ingestCmd(),
 		a.itemsCmd(),
 		a.showCmd(),
+		a.storiesCmd(),
+		a.explainCmd(),
 		a.versionCmd(),
 		a.digestCmd(),
 	)
