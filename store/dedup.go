@@ -111,11 +111,15 @@ func idString(k []byte) string { return strconv.FormatUint(binary.BigEndian.Uint
 // it and is added to its sources. An item that is no copy joins the most
 // similar story in the time window, or starts its own (story = its id).
 func linkItem(tx *bolt.Tx, cfg linkConfig, it *match.Item) error {
-	key := idKey(mustSeq(it.ID))
-	fp := match.NewFingerprint(it.Title, it.Summary)
 	if it.Origin == "" {
 		it.Origin = match.DetectOrigin(it.Summary)
 	}
+	return linkFingerprint(tx, cfg, it, match.NewFingerprint(it.Title, it.Summary))
+}
+
+// linkFingerprint is linkItem with the fingerprint already computed.
+func linkFingerprint(tx *bolt.Tx, cfg linkConfig, it *match.Item, fp match.Fingerprint) error {
+	key := idKey(mustSeq(it.ID))
 	why := DupExplanation{ID: it.ID, Fingerprint: fp.String(), Dedup: cfg.dedup, StoryConfig: cfg.stories}
 	best, canonical, story, n, err := findCopy(tx, cfg.dedup, fp, key, &why)
 	if err != nil {

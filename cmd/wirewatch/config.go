@@ -23,6 +23,7 @@ type Config struct {
 	Include []string          `toml:"include"`
 	Store   StoreConfig       `toml:"store"`
 	Log     LogConfig         `toml:"log"`
+	Dedup   DedupConfig       `toml:"dedup"`
 	Feeds   []FeedConfig      `toml:"feed"`
 	Topics  []match.TopicSpec `toml:"topic"`
 	Digests []DigestConfig    `toml:"digest"`
@@ -82,6 +83,7 @@ func defaultConfig() Config {
 	return Config{
 		Store: StoreConfig{Path: "wirewatch.db"},
 		Log:   LogConfig{Level: "info", Format: "text"},
+		Dedup: defaultDedupConfig(),
 	}
 }
 
@@ -186,6 +188,7 @@ func (c *Config) validate(src []byte) []string {
 	default:
 		ps = append(ps, at("log", -1, "format")+fmt.Sprintf("log.format: %q is not one of text, json", c.Log.Format))
 	}
+	ps = append(ps, c.Dedup.validate(func(key string) string { return at("dedup", -1, key) })...)
 	names := map[string]bool{}
 	for i, f := range c.Feeds {
 		where := fmt.Sprintf("feed[%d]", i)
