@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/wirewatch/wirewatch/match"
 	"github.com/wirewatch/wirewatch/store"
 )
@@ -95,6 +97,13 @@ func TestExplainDupAndShow(t *testing.T) {
 			t.Errorf("explain --dup 2 lacks %q:\n%s", want, out)
 		}
 	}
+	var why store.DupExplanation
+	if err := json.Unmarshal([]byte(runCLI(t, "--db", db, "explain", "--dup", "2", "--dup-format", "json")), &why); err != nil {
+		t.Fatal(err)
+	}
+	if why.DuplicateOf != "1" || len(why.Decisions) != 1 || why.Decisions[0].Containment != 1 || why.Dedup.MinContainment != 0.5 {
+		t.Errorf("explain --dup 2 as JSON = %+v", why)
+	}
 	out = runCLI(t, "--db", db, "explain", "--dup", "1")
 	if !strings.Contains(out, "started story 1") {
 		t.Errorf("explain --dup 1:\n%s", out)
@@ -106,5 +115,31 @@ func TestExplainDupAndShow(t *testing.T) {
 	var errb bytes.Buffer
 	if err := run(context.Background(), []string{"--db", db, "explain"}, strings.NewReader(""), &bytes.Buffer{}, &errb); err == nil {
 		t.Error("explain without --dup succeeded")
+	}
+}
+
+// TestWithDupFlagWrapsAnotherExplain: an explain command with its own
+// arguments and RunE keeps them, and gains the --dup path.
+func TestWithDupFlagWrapsAnotherExplain(t *testing.T) {
+	db := seedStore(t)
+	var out bytes.Buffer
+	a := &app{stdout: &out, stderr: &bytes.Buffer{}, dbPath: db, now: time.Now}
+	cmd := a.withDupFlag(&cobra.Command{
+		Use:  "explain ID",
+		Args: positional(cobra.ExactArgs(1)),
+		RunE: func(_ *cobra.Command, args []string) error { out.WriteString("rules for " + args[0]); return nil },
+	})
+	cmd.SetArgs([]string{"7"})
+	if err := cmd.ExecuteContext(context.Background()); err != nil || out.String() != "rules for 7" {
+		t.Fatalf("without --dup: %q, %v", out.String(), err)
+	}
+	out.Reset()
+	cmd.SetArgs([]string{"--dup", "2"})
+	if err := cmd.ExecuteContext(context.Background()); err != nil || !strings.Contains(out.String(), "verdict: copy of 1") {
+		t.Fatalf("with --dup: %q, %v", out.String(), err)
+	}
+	cmd.SetArgs([]string{"--dup", "2", "extra"})
+	if err := cmd.ExecuteContext(context.Background()); err == nil {
+		t.Fatal("--dup with an argument accepted")
 	}
 }

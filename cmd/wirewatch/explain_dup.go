@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/spf13/cobra"
+
 	"github.com/wirewatch/wirewatch/match"
 	"github.com/wirewatch/wirewatch/store"
 )
@@ -31,6 +33,40 @@ func (a *app) openDupReader() (dupReader, func() error, error) {
 		return nil, nil, errors.New("this store connection cannot list stories or explain copies; stop the daemon and retry")
 	}
 	return dr, done, nil
+}
+
+// withDupFlag adds --dup ID (and --dup-format) to an explain command: when
+// --dup is given, the command prints how stored item ID's copy and story
+// links were decided instead of doing what it does otherwise. It wraps the
+// command's Args and RunE, so any explain command gains the path with one
+// call.
+func (a *app) withDupFlag(cmd *cobra.Command) *cobra.Command {
+	var id, format string
+	args, run := cmd.Args, cmd.RunE
+	cmd.Flags().StringVar(&id, "dup", "", "explain why stored item ID is (or is not) a copy, and which story it joined")
+	cmd.Flags().StringVar(&format, "dup-format", "text", "with --dup: text or json")
+	cmd.Args = func(c *cobra.Command, rest []string) error {
+		if c.Flags().Changed("dup") {
+			return positional(cobra.NoArgs)(c, rest)
+		}
+		if args != nil {
+			return args(c, rest)
+		}
+		return nil
+	}
+	cmd.RunE = func(c *cobra.Command, rest []string) error {
+		if !c.Flags().Changed("dup") {
+			if run == nil {
+				return usageError{errors.New("nothing to explain: pass --dup ID")}
+			}
+			return run(c, rest)
+		}
+		if format != "text" && format != formatJSON {
+			return usageError{fmt.Errorf("--dup-format %q: use text or json", format)}
+		}
+		return a.explainDup(c.Context(), a.stdout, id, format == formatJSON)
+	}
+	return cmd
 }
 
 // explainDup prints how item id's copy and story links were decided: every
