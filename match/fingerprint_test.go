@@ -136,6 +136,11 @@ func TestDecideShortExcerpts(t *testing.T) {
 	if d := cfg.Decide(a, c); !d.Copy {
 		t.Errorf("same excerpt, same headline, wrapped: %v, want a copy", d)
 	}
+	r3 := NewFingerprint("Report 5 of document 3", "Generated paragraph 5 for crash testing, document 3.")
+	r4 := NewFingerprint("Report 5 of document 4", "Generated paragraph 5 for crash testing, document 4.")
+	if d := cfg.Decide(r3, r4); d.Copy {
+		t.Errorf("templated items differing in a number: %v, want not a copy", d)
+	}
 	if d := cfg.Decide(NewFingerprint("", "short"), a); d.Copy || !strings.Contains(d.Reason, "too short") {
 		t.Errorf("empty fingerprint: %v", d)
 	}
