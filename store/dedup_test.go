@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"html"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/wirewatch/wirewatch/match"
 )
@@ -205,5 +208,43 @@ func TestCopyWithinOneBatch(t *testing.T) {
 	stored := commit(t, s, seed, republish(seed, "seeds", seed.Published.Add(time.Hour)))
 	if len(stored) != 2 || stored[1].DuplicateOf != stored[0].ID {
 		t.Fatalf("stored = %+v", stored)
+	}
+}
+
+// TestReadOnlyOldFileWithoutDedupBuckets: a file from before copies and
+// stories, opened read-only, answers story reads with an error saying what
+// to do, not a panic.
+func TestReadOnlyOldFileWithoutDedupBuckets(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	commit(t, s, item("a", "1", "First", time.Date(2025, 10, 28, 0, 0, 0, 0, time.UTC)))
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketDupFP, bucketDupBand, bucketDupWhy, bucketStories, bucketStoryItems, bucketStoryTime} {
+			if err := tx.DeleteBucket(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, err := ro.Stories(ctx, StoryQuery{}); !errors.Is(err, errNoDedupBuckets) {
+		t.Errorf("Stories: %v", err)
+	}
+	if _, err := ro.ExplainDup(ctx, "1"); !errors.Is(err, errNoDedupBuckets) {
+		t.Errorf("ExplainDup: %v", err)
+	}
+	if _, err := ro.Items(ctx, Query{Story: "1"}); !errors.Is(err, errNoDedupBuckets) {
+		t.Errorf("Items --story: %v", err)
+	}
+	if items, err := ro.Items(ctx, Query{}); err != nil || len(items) != 1 {
+		t.Errorf("Items: %d, %v", len(items), err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"slices"
@@ -173,11 +174,27 @@ func (r storyRecord) public() Story {
 		First: r.First, Last: r.Last, Earliest: r.Earliest, Origin: r.Origin}
 }
 
+// errNoDedupBuckets is returned by reads of a file written before copies
+// and stories existed, opened read-only (so Open could not add buckets).
+var errNoDedupBuckets = errors.New("story and copy buckets missing: open the store read-write once (run the daemon or ingest) to create them")
+
+func haveDedupBuckets(tx *bolt.Tx) error {
+	for _, name := range [][]byte{bucketDupWhy, bucketStories, bucketStoryItems, bucketStoryTime} {
+		if tx.Bucket(name) == nil {
+			return errNoDedupBuckets
+		}
+	}
+	return nil
+}
+
 // Stories returns stories whose last report is at or after q.Since, the
 // most recently active first.
 func (s *Store) Stories(ctx context.Context, q StoryQuery) ([]Story, error) {
 	var out []Story
 	err := s.db.View(func(tx *bolt.Tx) error {
+		if err := haveDedupBuckets(tx); err != nil {
+			return err
+		}
 		stories := tx.Bucket(bucketStories)
 		lo := timeKey(q.Since)
 		c := tx.Bucket(bucketStoryTime).Cursor()
@@ -210,6 +227,9 @@ func (s *Store) Story(ctx context.Context, id string) (Story, error) {
 		return st, err
 	}
 	err = s.db.View(func(tx *bolt.Tx) error {
+		if err := haveDedupBuckets(tx); err != nil {
+			return err
+		}
 		v := tx.Bucket(bucketStories).Get(key)
 		if v == nil {
 			return fmt.Errorf("story %s: %w", id, ErrNotFound)
@@ -229,6 +249,9 @@ func (s *Store) Story(ctx context.Context, id string) (Story, error) {
 func storyItems(tx *bolt.Tx, q Query, words []string) ([]match.Item, error) {
 	key, err := parseID(q.Story)
 	if err != nil {
+		return nil, err
+	}
+	if err := haveDedupBuckets(tx); err != nil {
 		return nil, err
 	}
 	items := tx.Bucket(bucketItems)
@@ -265,6 +288,9 @@ func (s *Store) ExplainDup(ctx context.Context, id string) (DupExplanation, erro
 		return why, err
 	}
 	err = s.db.View(func(tx *bolt.Tx) error {
+		if err := haveDedupBuckets(tx); err != nil {
+			return err
+		}
 		v := tx.Bucket(bucketDupWhy).Get(key)
 		if v == nil {
 			return fmt.Errorf("dedup record of item %s: %w", id, ErrNotFound)
