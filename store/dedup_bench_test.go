@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"syscall"
@@ -29,7 +30,7 @@ import (
 // splits included), without the page writes and fsync every Commit pays
 // once per feed document.
 //
-//	go test ./store -run '^$' -bench 'DedupPerItem' -benchtime 2000x
+//	go test ./store -run '^$' -bench 'Dedup(10k|1M)' -benchtime 2000x
 //
 // Before timing, the dedup buckets are read once (warm page cache, as in a
 // daemon that has run a while); besides ns/op the benchmarks report
@@ -201,10 +202,12 @@ func writeBenchStories(tx *bolt.Tx, r *rand.Rand, n int) error {
 const benchItemText = `Negotiators from Kabul and Islamabad met for a fourth day in Istanbul on Tuesday, officials said.
 The Qatari and Turkish mediators said both delegations had agreed to keep the truce in place while they study a written mechanism.`
 
-func benchLink(b *testing.B, n int) {
+// benchDedup builds a store of n generated fingerprints once and runs two
+// sub-benchmarks on it: "link", the whole per-item work of Commit (lookup,
+// verification, story, index writes), and "lookup", the read side alone
+// (band seeks, verification, story search).
+func benchDedup(b *testing.B, n int) {
 	env := buildBenchStore(b, n)
-	cfg := env.s.link
-	r := rand.New(rand.NewPCG(7, 7))
 	// The generated fingerprints have no items or stories behind them;
 	// give the ones the copies point to both, for addSource and
 	// storyAddCopy to update.
@@ -226,20 +229,31 @@ func benchLink(b *testing.B, n int) {
 		b.Fatal(err)
 	}
 	warm(b, env.s)
-	seq := uint64(n + benchStories + 1)
+	b.Run("link", func(b *testing.B) { benchLink(b, env) })
+	b.Run("lookup", func(b *testing.B) { benchLookup(b, env) })
+}
+
+// nextFingerprint alternates near copies of stored texts (90% of a stored
+// shingle set plus a few new shingles) with new random texts.
+func (env *benchEnv) nextFingerprint(r *rand.Rand, i int) match.Fingerprint {
+	if i%2 == 0 {
+		return env.copies[(i/2)%len(env.copies)]
+	}
+	return randomFingerprint(r, benchShingles)
+}
+
+func benchLink(b *testing.B, env *benchEnv) {
+	cfg := env.s.link
+	r := rand.New(rand.NewPCG(7, 7))
+	runtime.GC() // collect the setup's garbage now, not during the timed loop
+	seq := uint64(env.n + benchStories + 1)
 	copiesFound, i := 0, 0
 	cpu0 := cpuTime()
 	b.ResetTimer()
 	for b.Loop() {
-		// Every other item is a near copy (90% of a stored text plus a
-		// few new shingles), the rest new texts. Each runs in its own write
-		// transaction, rolled back so every item meets the same store.
-		var fp match.Fingerprint
-		if i%2 == 0 {
-			fp = env.copies[(i/2)%len(env.copies)]
-		} else {
-			fp = randomFingerprint(r, benchShingles)
-		}
+		// Each item runs in its own write transaction, rolled back so
+		// every item meets the same store.
+		fp := env.nextFingerprint(r, i)
 		i++
 		tx, err := env.s.db.Begin(true)
 		if err != nil {
@@ -264,16 +278,54 @@ func benchLink(b *testing.B, n int) {
 		b.Fatalf("found %d copies among %d items, want >= %d", copiesFound, i, i/2)
 	}
 	fi, _ := os.Stat(env.path)
-	b.ReportMetric(float64(fi.Size())/float64(n), "file-bytes/fp")
+	b.ReportMetric(float64(fi.Size())/float64(env.n), "file-bytes/fp")
 }
 
-func BenchmarkDedupPerItem10k(b *testing.B) { benchLink(b, 10_000) }
+func benchLookup(b *testing.B, env *benchEnv) {
+	cfg := env.s.link
+	r := rand.New(rand.NewPCG(8, 8))
+	f := match.StoryFeatures("Talks enter fourth day", benchItemText)
+	self := idKey(uint64(env.n + benchStories + 1))
+	runtime.GC()
+	copiesFound, i := 0, 0
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	err := env.s.db.View(func(tx *bolt.Tx) error {
+		for b.Loop() {
+			fp := env.nextFingerprint(r, i)
+			i++
+			var why DupExplanation
+			best, _, _, _, err := findCopy(tx, cfg.dedup, fp, self, &why)
+			if err != nil {
+				return err
+			}
+			if best != nil {
+				copiesFound++
+				continue
+			}
+			if _, _, _, _, err := findStory(tx, cfg.stories, f, benchNow); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(i), "cpu-ns/op")
+	if copiesFound < i/2 {
+		b.Fatalf("found %d copies among %d items, want >= %d", copiesFound, i, i/2)
+	}
+}
 
-func BenchmarkDedupPerItem1M(b *testing.B) {
+func BenchmarkDedup10k(b *testing.B) { benchDedup(b, 10_000) }
+
+func BenchmarkDedup1M(b *testing.B) {
 	if testing.Short() {
 		b.Skip("builds a 1M-fingerprint store; run without -short")
 	}
-	benchLink(b, 1_000_000)
+	benchDedup(b, 1_000_000)
 }
 
 // warm reads every page of the dedup buckets once, as a running daemon's

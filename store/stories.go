@@ -70,40 +70,12 @@ func sharedHashes(packed []byte, set map[uint32]bool) int {
 }
 
 // assignStory puts a new item (no copy) into the most similar story in its
-// time window, or starts a story with the item's id. Only stories whose
-// last report lies in [t-Window, t+Window+MaxSpan] can qualify, found by
-// one Seek on story_time; stories sharing fewer than MinSharedNames of their
-// strongest names with the item are skipped without being decoded.
+// time window (see findStory), or starts a story with the item's id.
 func assignStory(tx *bolt.Tx, cfg match.StoryConfig, it *match.Item) (*match.StoryDecision, int, error) {
 	f := match.StoryFeatures(it.Title, it.Summary)
-	t := it.SortTime()
-	names := make(map[uint32]bool)
-	for _, n := range f.NameFeatures() {
-		names[nameHash(n)] = true
-	}
-	stories := tx.Bucket(bucketStories)
-	var best *match.StoryDecision
-	var bestRec storyRecord
-	var bestTimeKey []byte
-	compared := 0
-	if !t.IsZero() && len(names) >= cfg.MinSharedNames {
-		lo := timeKey(t.Add(-cfg.Window))
-		hi := timeKey(t.Add(cfg.Window + cfg.MaxSpan))
-		c := tx.Bucket(bucketStoryTime).Cursor()
-		for k, v := c.Seek(lo); k != nil && (cfg.MaxSpan == 0 || bytes.Compare(k[:8], hi) <= 0); k, v = c.Next() {
-			if sharedHashes(v, names) < cfg.MinSharedNames {
-				continue
-			}
-			var rec storyRecord
-			if err := json.Unmarshal(stories.Get(k[8:]), &rec); err != nil {
-				return nil, 0, fmt.Errorf("story %s: %w", idString(k[8:]), err)
-			}
-			compared++
-			d := cfg.DecideStory(f, t, rec.StoryProfile)
-			if d.Join && (best == nil || d.Similarity > best.Similarity) {
-				best, bestRec, bestTimeKey = &d, rec, bytes.Clone(k)
-			}
-		}
+	best, rec, timeKey, compared, err := findStory(tx, cfg, f, it.SortTime())
+	if err != nil {
+		return nil, 0, err
 	}
 	if best == nil {
 		it.Story = it.ID
@@ -111,7 +83,46 @@ func assignStory(tx *bolt.Tx, cfg match.StoryConfig, it *match.Item) (*match.Sto
 		return nil, compared, saveStory(tx, &rec, nil, f, it)
 	}
 	it.Story = best.Story
-	return best, compared, saveStory(tx, &bestRec, bestTimeKey, f, it)
+	return best, compared, saveStory(tx, &rec, timeKey, f, it)
+}
+
+// findStory returns the story features f at time t join, if any, with its
+// record and story_time key, and how many stories were compared. Only
+// stories whose last report lies in [t-Window, t+Window+MaxSpan] can
+// qualify, found by one Seek on story_time; stories sharing fewer than
+// MinSharedNames of their strongest names with the item are skipped
+// without being decoded.
+func findStory(tx *bolt.Tx, cfg match.StoryConfig, f match.Features, t time.Time) (*match.StoryDecision, storyRecord, []byte, int, error) {
+	var bestRec storyRecord
+	names := make(map[uint32]bool)
+	for _, n := range f.NameFeatures() {
+		names[nameHash(n)] = true
+	}
+	if t.IsZero() || len(names) < cfg.MinSharedNames {
+		return nil, bestRec, nil, 0, nil
+	}
+	stories := tx.Bucket(bucketStories)
+	var best *match.StoryDecision
+	var bestTimeKey []byte
+	compared := 0
+	lo := timeKey(t.Add(-cfg.Window))
+	hi := timeKey(t.Add(cfg.Window + cfg.MaxSpan))
+	c := tx.Bucket(bucketStoryTime).Cursor()
+	for k, v := c.Seek(lo); k != nil && (cfg.MaxSpan == 0 || bytes.Compare(k[:8], hi) <= 0); k, v = c.Next() {
+		if sharedHashes(v, names) < cfg.MinSharedNames {
+			continue
+		}
+		var rec storyRecord
+		if err := json.Unmarshal(stories.Get(k[8:]), &rec); err != nil {
+			return nil, bestRec, nil, 0, fmt.Errorf("story %s: %w", idString(k[8:]), err)
+		}
+		compared++
+		d := cfg.DecideStory(f, t, rec.StoryProfile)
+		if d.Join && (best == nil || d.Similarity > best.Similarity) {
+			best, bestRec, bestTimeKey = &d, rec, bytes.Clone(k)
+		}
+	}
+	return best, bestRec, bestTimeKey, compared, nil
 }
 
 // saveStory adds an item to a story record (features nil for a copy) and
