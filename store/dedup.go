@@ -30,8 +30,8 @@ const (
 	// first). With 32 bands of 2 rows, distinct texts share a band key about
 	// once in 33,000 pairs, so real candidates are few.
 	maxCandidates = 256
-	// maxWhy caps the candidate decisions kept for explain --dup.
-	maxWhy = 10
+	// maxWhy caps the candidate decisions kept for explain --dup (best first).
+	maxWhy = 5
 	// storyPrefilterNames is how many of a story's strongest names are kept
 	// beside its time key to skip stories without decoding them.
 	storyPrefilterNames = 32
@@ -61,7 +61,7 @@ type DupExplanation struct {
 	Fingerprint string `json:"fingerprint"`
 	// Candidates is how many stored items shared a band key with it.
 	Candidates int `json:"candidates"`
-	// Decisions are the verified candidates, best first (at most 10).
+	// Decisions are the verified candidates, best first (at most 5).
 	Decisions []match.DupDecision `json:"decisions"`
 	// DuplicateOf is the canonical item it was linked to, if a copy.
 	DuplicateOf string `json:"duplicate_of"`
