@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -88,14 +87,15 @@ func (c StoryConfig) Validate() error {
 func StoryFeatures(title, text string) Features {
 	f := make(Features)
 	text = norm.NFKC.String(text)
-	body := tokenize(text)
+	memo := make(map[string]string)
+	body := tokenize(text, memo)
 	names := capitalisedMidSentence(body)
 	addEntities(f, body, names, 1)
 	addQuotes(f, text, 1)
 	addTerms(f, body, 1)
 	if title != "" {
 		title = norm.NFKC.String(title)
-		head := tokenize(title)
+		head := tokenize(title, memo)
 		// A Title Case headline capitalises every word: there only names
 		// the body confirms (or acronyms) count as entities. In a sentence
 		// case headline, capitals mark names.
@@ -122,7 +122,7 @@ func capitalisedMidSentence(toks []token) map[string]bool {
 	names := make(map[string]bool)
 	for _, t := range toks {
 		if !t.sentenceStart && isCapitalised(t.word) {
-			names[Fold(t.word)] = true
+			names[t.folded] = true
 		}
 	}
 	return names
@@ -142,11 +142,24 @@ func titleCase(toks []token) bool {
 // token is one word of the original text with what precedes it.
 type token struct {
 	word          string // as written
+	folded        string // Fold(word)
 	sentenceStart bool   // first word of a sentence, line or quotation
 }
 
-func tokenize(text string) []token {
+// tokenize splits text into tokens; memo caches Fold per distinct word
+// (folding is the costly part and words repeat).
+func tokenize(text string, memo map[string]string) []token {
 	var toks []token
+	defer func() {
+		for i := range toks {
+			f, ok := memo[toks[i].word]
+			if !ok {
+				f = Fold(toks[i].word)
+				memo[toks[i].word] = f
+			}
+			toks[i].folded = f
+		}
+	}()
 	for line := range strings.Lines(text) {
 		lt := tokenizeLine(line)
 		if len(lt) >= 3 && titleCase(lt) {
@@ -237,7 +250,7 @@ func addEntities(f Features, toks []token, names map[string]bool, boost float64)
 		run = run[:0]
 	}
 	for _, t := range toks {
-		fw := Fold(t.word)
+		fw := t.folded
 		switch {
 		case isAcronym(t.word) || (isCapitalised(t.word) && names[fw] && !stopwords[fw] && !timeWords[fw]):
 			run = append(run, fw)
@@ -283,7 +296,7 @@ func addTerms(f Features, toks []token, boost float64) {
 	count := make(map[string]int)
 	first := make(map[string]int)
 	for i, t := range toks {
-		w := Fold(t.word)
+		w := t.folded
 		if utf8.RuneCountInString(w) < 4 || stopwords[w] || timeWords[w] || isDigits(w) {
 			continue
 		}
@@ -293,21 +306,25 @@ func addTerms(f Features, toks []token, boost float64) {
 		}
 		count[w]++
 	}
-	terms := make([]string, 0, len(count))
-	for w := range count {
-		terms = append(terms, w)
+	type term struct {
+		w            string
+		count, first int
 	}
-	sort.Slice(terms, func(i, j int) bool {
-		if count[terms[i]] != count[terms[j]] {
-			return count[terms[i]] > count[terms[j]]
+	terms := make([]term, 0, len(count))
+	for w, n := range count {
+		terms = append(terms, term{w, n, first[w]})
+	}
+	slices.SortFunc(terms, func(a, b term) int {
+		if a.count != b.count {
+			return b.count - a.count
 		}
-		return first[terms[i]] < first[terms[j]]
+		return a.first - b.first
 	})
 	if len(terms) > maxTerms {
 		terms = terms[:maxTerms]
 	}
-	for _, w := range terms {
-		f[kindTerm+w] += weightTerm * boost * (1 + math.Log(float64(count[w])))
+	for _, t := range terms {
+		f[kindTerm+t.w] += weightTerm * boost * (1 + math.Log(float64(t.count)))
 	}
 }
 
