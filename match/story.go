@@ -128,6 +128,13 @@ func capitalisedMidSentence(toks []token) map[string]bool {
 	return names
 }
 
+// endsSentence reports whether a line ends like a sentence rather than a
+// headline.
+func endsSentence(line string) bool {
+	line = strings.TrimRight(line, " \t\r\n\"'”’)")
+	return strings.HasSuffix(line, ".") || strings.HasSuffix(line, "!") || strings.HasSuffix(line, "?")
+}
+
 // titleCase reports whether most words of a headline are capitalised.
 func titleCase(toks []token) bool {
 	caps := 0
@@ -162,7 +169,7 @@ func tokenize(text string, memo map[string]string) []token {
 	}()
 	for line := range strings.Lines(text) {
 		lt := tokenizeLine(line)
-		if len(lt) >= 3 && titleCase(lt) {
+		if len(lt) >= 3 && len(lt) <= 20 && !endsSentence(line) && titleCase(lt) {
 			// A headline line inside the text: its capitals are style,
 			// not evidence of names.
 			for i := range lt {

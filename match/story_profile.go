@@ -130,11 +130,7 @@ func (c StoryConfig) DecideStory(f Features, t time.Time, p StoryProfile) StoryD
 	d := StoryDecision{Story: p.ID, Threshold: c.Threshold, InWindow: c.InWindow(p, t)}
 	d.Similarity = Cosine(f, p.Features)
 	d.Shared = Shared(f, p.Features, 5)
-	for k := range f {
-		if _, ok := p.Features[k]; ok && !strings.HasPrefix(k, kindTerm) {
-			d.SharedNames++
-		}
-	}
+	d.SharedNames = sharedNames(f, p.Features)
 	d.Join = d.InWindow && d.Similarity >= c.Threshold && d.SharedNames >= c.MinSharedNames
 	return d
 }
@@ -150,4 +146,60 @@ func (c StoryConfig) BestStory(f Features, t time.Time, stories []StoryProfile) 
 		}
 	}
 	return best, ok
+}
+
+// sharedNames counts the distinct names and quotes two feature sets share.
+// The entity and pair features of one name are counted once: "President
+// Donald Trump" yields entities president, donald, trump and pairs
+// "president donald", "donald trump", all one name. Words linked by a
+// shared pair, or by consecutive words of a shared quote, form one group;
+// the count is the number of groups.
+func sharedNames(a, b Features) int {
+	parent := make(map[string]string)
+	var find func(string) string
+	find = func(x string) string {
+		if p, ok := parent[x]; ok && p != x {
+			r := find(p)
+			parent[x] = r
+			return r
+		}
+		parent[x] = x
+		return x
+	}
+	union := func(words []string) {
+		for i := range words {
+			find(words[i])
+			if i > 0 {
+				parent[find(words[i])] = find(words[0])
+			}
+		}
+	}
+	for k := range a {
+		if _, ok := b[k]; !ok || len(k) < 3 {
+			continue
+		}
+		switch k[:2] {
+		case kindEntity:
+			union([]string{"w:" + k[2:]})
+		case kindPair:
+			ws := strings.Fields(k[2:])
+			for i := range ws {
+				ws[i] = "w:" + ws[i]
+			}
+			union(ws)
+		case kindQuote:
+			ws := strings.Fields(k[2:])
+			for i := range ws {
+				ws[i] = "q:" + ws[i]
+			}
+			union(ws)
+		}
+	}
+	n := 0
+	for x := range parent {
+		if find(x) == x {
+			n++
+		}
+	}
+	return n
 }

@@ -262,3 +262,16 @@ func FuzzStoryFeatures(f *testing.F) {
 		}
 	})
 }
+
+func TestSharedNamesCountsEachNameOnce(t *testing.T) {
+	trump := StoryFeatures("", "Officials said President Donald Trump spoke on Monday.")
+	other := StoryFeatures("", "A columnist wrote that President Donald Trump had not called.")
+	if n := sharedNames(trump, other); n != 1 {
+		t.Errorf("one shared name counted %d times", n)
+	}
+	a := StoryFeatures("", "Pakistan's Khawaja Asif spoke in Istanbul on Monday.")
+	b := StoryFeatures("", "In Istanbul, the minister Khawaja Asif said talks ended.")
+	if n := sharedNames(a, b); n != 2 {
+		t.Errorf("Khawaja Asif and Istanbul counted as %d names", n)
+	}
+}
