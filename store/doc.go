@@ -18,6 +18,14 @@
 //	outbox   digest id -> JSON Digest (rendered body + delivery state)
 //	digest_state  digest name -> JSON {window_end, origin, pending, last_delivered}
 //	feeds    feed name -> JSON FeedState          the poller's per-feed state
+//	dup_fp      id -> canonical id | story id | match.Fingerprint binary
+//	dup_band    band key (8 bytes) | id -> nil  MinHash LSH band index
+//	dup_why     id -> JSON DupExplanation (explain --dup)
+//	stories     story id -> JSON story record (profile, reports, outlets,
+//	            first/last time, earliest-published member, origin)
+//	story_items story id | id -> nil           a story's items, copies included
+//	story_time  last time | story id -> hashes of the story's 32 strongest
+//	            names (4 bytes each), to skip unrelated stories undecoded
 //
 // An item's ID is its sequence number in items, printed in decimal; IDs are
 // never reused or renumbered. Its sort time is the published time, or the
@@ -36,6 +44,23 @@
 // the URL polled (moved by permanent redirects), validators, next due time,
 // backoff, the last error and counters (see FeedState). The poller saves
 // states of many feeds in one Update about once a second.
+// # Copies and stories
+//
+// Commit links every new item inside its write transaction (linkItem in
+// dedup.go). Its fingerprint (match.NewFingerprint over title and summary)
+// yields 32 band keys; a Seek per key in dup_band finds the stored items
+// sharing one (the candidates, at most 256, oldest first), and each is
+// verified with the exact shingle similarity (match.DedupConfig.Decide).
+// The cost per item follows the number of candidates, not the store size.
+// If one is a copy, the item gets duplicate_of = that candidate's canonical
+// (the first stored item of the group: ids never move), joins its story,
+// and the canonical gains a sources entry (and its origin, if it had
+// none). Otherwise the item is compared with the stories whose last report
+// lies within the window (story_time, one Seek), skipping those whose
+// strongest names it does not share, and joins the most similar above the
+// threshold or starts a story whose id is its own. Every item, copies
+// included, is indexed in dup_fp and dup_band, so a later copy can match
+// any member of a group; the decision is kept in dup_why.
 //
 // # Transactions
 //

@@ -168,8 +168,8 @@ func (s *Store) Known(ctx context.Context, items []match.Item) ([]bool, error) {
 // Commit stores one feed document's kept items and remembers its dropped
 // ones, in one write transaction. Items already known for their feed (same
 // GUID, normalised link, or normalised title + text) are skipped, including
-// repeats inside the batch itself. Each stored item gets a new ID; Story
-// and DuplicateOf are assigned by linkItem.
+// repeats inside the batch itself. Each stored item gets a new ID; Story,
+// DuplicateOf and Origin are assigned by linkItem (dedup.go).
 func (s *Store) Commit(ctx context.Context, b Batch) (CommitResult, error) {
 	var res CommitResult
 	if err := ctx.Err(); err != nil {
@@ -177,7 +177,7 @@ func (s *Store) Commit(ctx context.Context, b Batch) (CommitResult, error) {
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		res = CommitResult{}
-		w := writer{tx: tx, items: tx.Bucket(bucketItems), ident: tx.Bucket(bucketIdent), seen: tx.Bucket(bucketSeen)}
+		w := writer{tx: tx, items: tx.Bucket(bucketItems), ident: tx.Bucket(bucketIdent), seen: tx.Bucket(bucketSeen), link: s.link}
 		for i := range b.Kept {
 			it := b.Kept[i]
 			if w.known(&it) {
@@ -209,6 +209,7 @@ func (s *Store) Commit(ctx context.Context, b Batch) (CommitResult, error) {
 type writer struct {
 	tx                 *bolt.Tx
 	items, ident, seen *bolt.Bucket
+	link               linkConfig
 }
 
 func (w *writer) known(it *match.Item) bool {
@@ -227,7 +228,7 @@ func (w *writer) put(it *match.Item) error {
 	}
 	key := idKey(seq)
 	it.ID = strconv.FormatUint(seq, 10)
-	if err := linkItem(w.tx, it); err != nil {
+	if err := linkItem(w.tx, w.link, it); err != nil {
 		return fmt.Errorf("link item %s: %w", it.ID, err)
 	}
 	if err := putItem(w.tx, key, it); err != nil {
@@ -268,15 +269,6 @@ func putItem(tx *bolt.Tx, key []byte, it *match.Item) error {
 		return fmt.Errorf("encode item %s: %w", it.ID, err)
 	}
 	return tx.Bucket(bucketItems).Put(key, v)
-}
-
-// linkItem assigns a new item's Story and DuplicateOf inside the write
-// transaction that stores it. Until near-duplicate detection lands, every
-// item is its own story and nobody's copy.
-func linkItem(tx *bolt.Tx, it *match.Item) error {
-	it.Story = it.ID
-	it.DuplicateOf = ""
-	return nil
 }
 
 // Item returns one stored item by ID.

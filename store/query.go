@@ -25,6 +25,11 @@ type Query struct {
 	Words []string
 	// Limit caps the number of items returned; 0 means no limit.
 	Limit int
+	// Story selects the items of one story (its id).
+	Story string
+	// Copies includes items stored as copies of another (DuplicateOf set);
+	// by default only canonical items are listed, each with its sources.
+	Copies bool
 }
 
 // Items returns the items matching q, newest first. It scans the time index
@@ -37,6 +42,11 @@ func (s *Store) Items(ctx context.Context, q Query) ([]match.Item, error) {
 	}
 	var out []match.Item
 	err := s.db.View(func(tx *bolt.Tx) error {
+		if q.Story != "" {
+			var err error
+			out, err = storyItems(tx, q, words)
+			return err
+		}
 		items := tx.Bucket(bucketItems)
 		var prefix []byte
 		c := tx.Bucket(bucketByTime).Cursor()
@@ -100,6 +110,9 @@ func seekLast(c *bolt.Cursor, prefix []byte) []byte {
 }
 
 func matches(it *match.Item, q Query, words []string) bool {
+	if !q.Copies && it.DuplicateOf != "" {
+		return false
+	}
 	if q.Topic != "" && !slices.Contains(it.Topics, q.Topic) {
 		return false
 	}

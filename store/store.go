@@ -11,6 +11,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/wirewatch/wirewatch/match"
 )
 
 // Bucket names. Unexported: nothing outside this package knows the layout.
@@ -36,6 +38,12 @@ var buckets = [][]byte{
 	bucketOutbox,
 	bucketDigestState,
 	bucketFeeds,
+	bucketDupFP,
+	bucketDupBand,
+	bucketDupWhy,
+	bucketStories,
+	bucketStoryItems,
+	bucketStoryTime,
 }
 
 var keySchema = []byte("schema")
@@ -56,6 +64,11 @@ type Options struct {
 	Timeout time.Duration
 	// Logger receives migration and maintenance messages; nil discards them.
 	Logger *slog.Logger
+	// Dedup and Stories are the thresholds new items are linked to copies
+	// and stories with; zero values mean match.DefaultDedupConfig and
+	// match.DefaultStoryConfig.
+	Dedup   match.DedupConfig
+	Stories match.StoryConfig
 }
 
 // Store is a wirewatch database: one bbolt file.
@@ -63,6 +76,7 @@ type Store struct {
 	db   *bolt.DB
 	log  *slog.Logger
 	path string
+	link linkConfig
 }
 
 // Open opens (creating if needed, unless read-only) the database at path,
@@ -90,7 +104,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db, log: log, path: path}
+	s := &Store{db: db, log: log, path: path, link: newLinkConfig(opts)}
 	if opts.ReadOnly {
 		err = db.View(func(tx *bolt.Tx) error { return checkSchema(tx) })
 	} else {

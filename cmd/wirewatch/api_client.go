@@ -149,6 +149,27 @@ func (c *apiClient) Item(ctx context.Context, id string) (match.Item, error) {
 	return it, err
 }
 
+// Stories is store.Stories through the daemon.
+func (c *apiClient) Stories(ctx context.Context, q store.StoryQuery) ([]store.Story, error) {
+	v := url.Values{}
+	if !q.Since.IsZero() {
+		v.Set(paramSince, q.Since.Format(time.RFC3339Nano))
+	}
+	if q.Limit > 0 {
+		v.Set(paramLimit, strconv.Itoa(q.Limit))
+	}
+	var list []store.Story
+	err := c.do(ctx, http.MethodGet, "/v1/stories", v, nil, &list)
+	return list, err
+}
+
+// ExplainDup is store.ExplainDup through the daemon.
+func (c *apiClient) ExplainDup(ctx context.Context, id string) (store.DupExplanation, error) {
+	var e store.DupExplanation
+	err := c.do(ctx, http.MethodGet, "/v1/items/"+url.PathEscape(id)+"/dup", nil, nil, &e)
+	return e, err
+}
+
 // Digests is store.Digests through the daemon.
 func (c *apiClient) Digests(ctx context.Context, q store.DigestQuery) ([]store.Digest, error) {
 	v := url.Values{}

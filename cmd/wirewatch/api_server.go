@@ -49,6 +49,8 @@ var apiRoutes = []apiRoute{
 	{"GET /v1/status", (*apiServer).handleStatus},
 	{"GET /v1/items", (*apiServer).handleItems},
 	{"GET /v1/items/{id}", (*apiServer).handleItem},
+	{"GET /v1/items/{id}/dup", (*apiServer).handleExplainDup},
+	{"GET /v1/stories", (*apiServer).handleStories},
 	{"POST /v1/items/scores", (*apiServer).handleUpdateScores},
 	{"GET /v1/feeds", (*apiServer).handleFeeds},
 	{"POST /v1/ingest", (*apiServer).handleIngest},
@@ -212,6 +214,42 @@ func (s *apiServer) handleItem(w http.ResponseWriter, r *http.Request) error {
 	return reply(w, it)
 }
 
+func (s *apiServer) handleExplainDup(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.st.ExplainDup(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return reply(w, e)
+}
+
+func (s *apiServer) handleStories(w http.ResponseWriter, r *http.Request) error {
+	var q store.StoryQuery
+	v := r.URL.Query()
+	for k := range v {
+		if k != paramSince && k != paramLimit {
+			return badRequest{fmt.Errorf("unknown parameter %q", k)}
+		}
+	}
+	if t := v.Get(paramSince); t != "" {
+		var err error
+		if q.Since, err = time.Parse(time.RFC3339Nano, t); err != nil {
+			return badRequest{fmt.Errorf("since: %q is not an RFC 3339 time", t)}
+		}
+	}
+	if l := v.Get(paramLimit); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 0 {
+			return badRequest{fmt.Errorf("limit: %q is not a count", l)}
+		}
+		q.Limit = n
+	}
+	stories, err := s.st.Stories(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	return reply(w, stories)
+}
+
 func (s *apiServer) handleUpdateScores(w http.ResponseWriter, r *http.Request) error {
 	var items []match.Item
 	if err := json.NewDecoder(r.Body).Decode(&items); err != nil {
@@ -312,6 +350,9 @@ const (
 	paramTopic = "topic"
 	paramWord  = "word"
 	paramLimit = "limit"
+	paramStory = "story"
+	// paramCopies is "1" to list copies too.
+	paramCopies = "copies"
 )
 
 // queryValues encodes a store.Query as URL parameters: times as RFC 3339
@@ -336,6 +377,12 @@ func queryValues(q store.Query) url.Values {
 	if q.Limit != 0 {
 		v.Set(paramLimit, strconv.Itoa(q.Limit))
 	}
+	if q.Story != "" {
+		v.Set(paramStory, q.Story)
+	}
+	if q.Copies {
+		v.Set(paramCopies, "1")
+	}
 	return v
 }
 
@@ -345,7 +392,7 @@ func parseQueryValues(v url.Values) (store.Query, error) {
 	var q store.Query
 	for k := range v {
 		switch k {
-		case paramSince, paramUntil, paramFeed, paramTopic, paramWord, paramLimit:
+		case paramSince, paramUntil, paramFeed, paramTopic, paramWord, paramLimit, paramStory, paramCopies:
 		default:
 			return q, fmt.Errorf("unknown parameter %q", k)
 		}
@@ -366,7 +413,14 @@ func parseQueryValues(v url.Values) (store.Query, error) {
 	if err != nil {
 		return q, err
 	}
-	q.Feed, q.Topic, q.Words = v.Get(paramFeed), v.Get(paramTopic), v[paramWord]
+	q.Feed, q.Topic, q.Words, q.Story = v.Get(paramFeed), v.Get(paramTopic), v[paramWord], v.Get(paramStory)
+	switch c := v.Get(paramCopies); c {
+	case "", "0":
+	case "1":
+		q.Copies = true
+	default:
+		return q, fmt.Errorf("copies: %q is not 0 or 1", c)
+	}
 	if s := v.Get(paramLimit); s != "" {
 		if q.Limit, err = strconv.Atoi(s); err != nil || q.Limit < 0 {
 			return q, fmt.Errorf("limit: %q is not a count", s)

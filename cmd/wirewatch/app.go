@@ -100,5 +100,9 @@ func (a *app) openStore(readOnly bool) (*store.Store, error) {
 			return nil, fmt.Errorf("database %s does not exist yet: run 'wirewatch run' or 'wirewatch ingest' first", path)
 		}
 	}
-	return store.Open(path, store.Options{ReadOnly: readOnly, Timeout: lockWait, Logger: a.logger()})
+	opts := store.Options{ReadOnly: readOnly, Timeout: lockWait, Logger: a.logger()}
+	if a.cfg != nil {
+		opts.Dedup, opts.Stories = a.cfg.Dedup.options()
+	}
+	return store.Open(path, opts)
 }

@@ -14,7 +14,7 @@ import (
 func (a *app) explainCmd() *cobra.Command {
 	var topicName string
 	cmd := &cobra.Command{
-		Use:   "explain [--topic NAME] ID|FILE|-",
+		Use:   "explain [--topic NAME] ID|FILE|-  or  explain --dup ID",
 		Short: "Show why a stored item or a text is kept or dropped",
 		Long: `explain scores a stored item (by ID), a file (a feed: every item; else
 plain text whose first line is the title) or standard input (-) against the
@@ -44,7 +44,7 @@ facets satisfied or missing, the total against the threshold and the verdict.`,
 		},
 	}
 	cmd.Flags().StringVar(&topicName, "topic", "", "explain against this topic only (default: every topic)")
-	return cmd
+	return a.withDupFlag(cmd)
 }
 
 type labelledDoc struct {

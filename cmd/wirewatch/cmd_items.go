@@ -21,7 +21,8 @@ func (a *app) itemsCmd() *cobra.Command {
 		Short: "List stored items, newest first",
 		Example: `  wirewatch items --since 24h
   wirewatch items --since 2025-10-28 --until 2025-10-30 --topic afpak-talks
-  wirewatch items --feed dawn --query "Istanbul talks" --format jsonl`,
+  wirewatch items --feed dawn --query "Istanbul talks" --format jsonl
+  wirewatch items --story 17 --copies`,
 		Args: positional(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -58,6 +59,8 @@ func (a *app) itemsCmd() *cobra.Command {
 	f.StringVar(&q.Feed, "feed", "", "only items of this feed")
 	f.StringVar(&q.Topic, "topic", "", "only items this topic kept")
 	f.StringVar(&query, "query", "", "only items whose title or text contains all these words")
+	f.StringVar(&q.Story, "story", "", "only items of this story (see 'wirewatch stories')")
+	f.BoolVar(&q.Copies, "copies", false, "also list items stored as copies of another (by default each canonical is listed once, SRC counting its sources)")
 	f.IntVar(&limit, "limit", 0, "at most N items (default 50 for table, all otherwise)")
 	f.StringVar(&format, "format", "", "table, json, jsonl or csv (default table on a terminal, jsonl otherwise)")
 	return cmd

@@ -34,7 +34,7 @@ func (a *app) showCmd() *cobra.Command {
 				return writeJSON(a.stdout, contractItem(it))
 			}
 			a.writeItemText(a.stdout, it)
-			return nil
+			return writeStoryReports(cmd.Context(), a.stdout, r, it)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")

@@ -25,6 +25,7 @@ type Config struct {
 	Daemon  DaemonConfig      `toml:"daemon"`
 	HTTP    HTTPConfig        `toml:"http"`
 	Log     LogConfig         `toml:"log"`
+	Dedup   DedupConfig       `toml:"dedup"`
 	Feeds   []FeedConfig      `toml:"feed"`
 	Topics  []match.TopicSpec `toml:"topic"`
 	Digests []DigestConfig    `toml:"digest"`
@@ -95,6 +96,7 @@ func defaultConfig() Config {
 		Store: StoreConfig{Path: "wirewatch.db"},
 		Log:   LogConfig{Level: "info", Format: "text"},
 		Poll:  defaultPollConfig(),
+		Dedup: defaultDedupConfig(),
 	}
 }
 
@@ -200,6 +202,7 @@ func (c *Config) validate(src []byte) []string {
 	default:
 		ps = append(ps, at("log", -1, "format")+fmt.Sprintf("log.format: %q is not one of text, json", c.Log.Format))
 	}
+	ps = append(ps, c.Dedup.validate(func(key string) string { return at("dedup", -1, key) })...)
 	names := map[string]bool{}
 	for i, f := range c.Feeds {
 		where := fmt.Sprintf("feed[%d]", i)

@@ -21,6 +21,8 @@ type reader interface {
 	FeedStates(ctx context.Context) ([]store.FeedState, error)
 	Digests(ctx context.Context, q store.DigestQuery) ([]store.Digest, error)
 	PreviewDigest(ctx context.Context, name string, since time.Time) (digest.Message, error)
+	Stories(ctx context.Context, q store.StoryQuery) ([]store.Story, error)
+	ExplainDup(ctx context.Context, id string) (store.DupExplanation, error)
 }
 
 // localReader is the direct path: the database file, plus what the daemon

@@ -306,6 +306,11 @@ var readCommands = [][]string{
 	{"digest", "list", "--format", "json"},
 	{"digest", "list"},
 	{"explain", "1"},
+	{"explain", "--dup", "3"},
+	{"explain", "--dup", "3", "--dup-format", "json"},
+	{"stories", "--format", "json"},
+	{"stories", "--format", "table", "--since", "2025-10-26"},
+	{"items", "--format", "json", "--story", "1", "--copies"},
 	{"rescore"},
 }
 
