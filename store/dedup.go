@@ -105,19 +105,12 @@ func decodeFPValue(v []byte) (canonical, story []byte, fp match.Fingerprint, err
 
 func idString(k []byte) string { return strconv.FormatUint(binary.BigEndian.Uint64(k), 10) }
 
-// linkItem assigns a new item's DuplicateOf, Story and Origin inside the
-// write transaction that stores it, and indexes it for later items. The
-// first stored item of a copy group stays canonical: a later copy points to
-// it and is added to its sources. An item that is no copy joins the most
-// similar story in the time window, or starts its own (story = its id).
-func linkItem(tx *bolt.Tx, cfg linkConfig, it *match.Item) error {
-	if it.Origin == "" {
-		it.Origin = match.DetectOrigin(it.Summary)
-	}
-	return linkFingerprint(tx, cfg, it, match.NewFingerprint(it.Title, it.Summary))
-}
-
-// linkFingerprint is linkItem with the fingerprint already computed.
+// linkFingerprint assigns a new item's DuplicateOf and Story inside the
+// write transaction that stores it (Commit computed its fingerprint and
+// origin beforehand), and indexes it for later items. The first stored item
+// of a copy group stays canonical: a later copy points to it and is added to
+// its sources. An item that is no copy joins the most similar story in the
+// time window, or starts its own (story = its id).
 func linkFingerprint(tx *bolt.Tx, cfg linkConfig, it *match.Item, fp match.Fingerprint) error {
 	key := idKey(mustSeq(it.ID))
 	why := DupExplanation{ID: it.ID, Fingerprint: fp.String(), Dedup: cfg.dedup, StoryConfig: cfg.stories}

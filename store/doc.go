@@ -46,7 +46,7 @@
 // states of many feeds in one Update about once a second.
 // # Copies and stories
 //
-// Commit links every new item inside its write transaction (linkItem in
+// Commit links every new item inside its write transaction (linkFingerprint in
 // dedup.go). Its fingerprint (match.NewFingerprint over title and summary)
 // yields 32 band keys; a Seek per key in dup_band finds the stored items
 // sharing one (the candidates, at most 256, oldest first), and each is

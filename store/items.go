@@ -169,28 +169,39 @@ func (s *Store) Known(ctx context.Context, items []match.Item) ([]bool, error) {
 // ones, in one write transaction. Items already known for their feed (same
 // GUID, normalised link, or normalised title + text) are skipped, including
 // repeats inside the batch itself. Each stored item gets a new ID; Story,
-// DuplicateOf and Origin are assigned by linkItem (dedup.go).
+// DuplicateOf and Origin are assigned by prepare and linkFingerprint (dedup.go).
 func (s *Store) Commit(ctx context.Context, b Batch) (CommitResult, error) {
 	var res CommitResult
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
+	// Everything that depends only on the item (identities, fingerprint,
+	// origin) is computed before the write transaction: bbolt has one
+	// writer, and every feed polled waits for it.
+	kept := make([]prepared, len(b.Kept))
+	for i := range b.Kept {
+		kept[i] = prepare(b.Kept[i], true)
+	}
+	dropped := make([][][]byte, len(b.Dropped))
+	for i := range b.Dropped {
+		dropped[i] = identities(&b.Dropped[i])
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		res = CommitResult{}
 		w := writer{tx: tx, items: tx.Bucket(bucketItems), ident: tx.Bucket(bucketIdent), seen: tx.Bucket(bucketSeen), link: s.link}
-		for i := range b.Kept {
-			it := b.Kept[i]
-			if w.known(&it) {
+		for i := range kept {
+			p := kept[i]
+			if w.known(p.idents) {
 				res.Known++
 				continue
 			}
-			if err := w.put(&it); err != nil {
+			if err := w.put(&p); err != nil {
 				return err
 			}
-			res.Stored = append(res.Stored, it)
+			res.Stored = append(res.Stored, p.item)
 		}
-		for i := range b.Dropped {
-			added, err := w.remember(&b.Dropped[i], b.Seen)
+		for i := range dropped {
+			added, err := w.remember(dropped[i], b.Seen)
 			if err != nil {
 				return err
 			}
@@ -206,14 +217,32 @@ func (s *Store) Commit(ctx context.Context, b Batch) (CommitResult, error) {
 	return res, nil
 }
 
+// prepared is an item with what storing it needs computed up front.
+type prepared struct {
+	item   match.Item
+	idents [][]byte
+	fp     match.Fingerprint
+}
+
+func prepare(it match.Item, kept bool) prepared {
+	p := prepared{item: it, idents: identities(&it)}
+	if kept {
+		if p.item.Origin == "" {
+			p.item.Origin = match.DetectOrigin(it.Summary)
+		}
+		p.fp = match.NewFingerprint(it.Title, it.Summary)
+	}
+	return p
+}
+
 type writer struct {
 	tx                 *bolt.Tx
 	items, ident, seen *bolt.Bucket
 	link               linkConfig
 }
 
-func (w *writer) known(it *match.Item) bool {
-	for _, k := range identities(it) {
+func (w *writer) known(idents [][]byte) bool {
+	for _, k := range idents {
 		if w.ident.Get(k) != nil || w.seen.Get(seenKey(k)) != nil {
 			return true
 		}
@@ -221,14 +250,15 @@ func (w *writer) known(it *match.Item) bool {
 	return false
 }
 
-func (w *writer) put(it *match.Item) error {
+func (w *writer) put(p *prepared) error {
+	it := &p.item
 	seq, err := w.items.NextSequence()
 	if err != nil {
 		return err
 	}
 	key := idKey(seq)
 	it.ID = strconv.FormatUint(seq, 10)
-	if err := linkItem(w.tx, w.link, it); err != nil {
+	if err := linkFingerprint(w.tx, w.link, it, p.fp); err != nil {
 		return fmt.Errorf("link item %s: %w", it.ID, err)
 	}
 	if err := putItem(w.tx, key, it); err != nil {
@@ -241,7 +271,7 @@ func (w *writer) put(it *match.Item) error {
 	if err := w.tx.Bucket(bucketByFeed).Put(append(feedPrefix(it.Feed), tk...), nil); err != nil {
 		return err
 	}
-	for _, k := range identities(it) {
+	for _, k := range p.idents {
 		if err := w.ident.Put(k, key); err != nil {
 			return err
 		}
@@ -249,13 +279,13 @@ func (w *writer) put(it *match.Item) error {
 	return nil
 }
 
-func (w *writer) remember(it *match.Item, seen time.Time) (bool, error) {
-	if w.known(it) {
+func (w *writer) remember(idents [][]byte, seen time.Time) (bool, error) {
+	if w.known(idents) {
 		return false, nil
 	}
 	var ts [8]byte
 	binary.BigEndian.PutUint64(ts[:], uint64(max(seen.Unix(), 0)))
-	for _, k := range identities(it) {
+	for _, k := range idents {
 		if err := w.seen.Put(seenKey(k), ts[:]); err != nil {
 			return false, err
 		}
