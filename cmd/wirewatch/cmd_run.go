@@ -96,6 +96,9 @@ type daemonHooks struct {
 	Stopping func()
 	// Observe: one poll finished (metrics: status, duration, bytes, items).
 	Observe func(watcher.Result)
+	// Digest: one digest delivery attempt finished; result is
+	// "delivered", "retry" or "failed" (digest.AttemptResult).
+	Digest func(name, result string)
 }
 
 // daemon is `wirewatch run`: the store, the pipeline and the poller, and
@@ -164,7 +167,7 @@ func (d *daemon) LastProgress() time.Time { return d.poller.LastProgress() }
 // nil after a clean shutdown.
 func (d *daemon) Run(ctx context.Context, reload <-chan struct{}) error {
 	defer d.Close()
-	dr, err := startDigests(ctx, d.st, d.cfg, d.log)
+	dr, err := startDigests(ctx, d.st, d.cfg, d.log, d.hooks.Digest)
 	if err != nil {
 		return err
 	}
@@ -242,7 +245,7 @@ func (d *daemon) reload(ctx context.Context) error {
 		// The old runner finishes (or cancels) its attempt before the new
 		// one starts: the outbox keeps one pending digest per name.
 		d.digests.Close()
-		dr, err := startDigests(ctx, d.st, cfg, d.log)
+		dr, err := startDigests(ctx, d.st, cfg, d.log, d.hooks.Digest)
 		if err != nil {
 			return fmt.Errorf("digests stopped until the next reload: %w", err)
 		}

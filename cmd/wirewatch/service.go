@@ -123,6 +123,7 @@ func (s *service) hooks() daemonHooks {
 		Reloaded:  s.reloaded,
 		Stopping:  s.Stopping,
 		Observe:   s.ObservePoll,
+		Digest:    s.ObserveDigest,
 	}
 }
 

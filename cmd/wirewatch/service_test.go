@@ -359,7 +359,8 @@ func TestDaemon(t *testing.T) {
 	}
 	p.logged(t, regexp.MustCompile(`ingested through the socket`))
 
-	checkMetrics(t, p.logged(t, regexp.MustCompile(`metrics listening.* addr=(\S+)`)))
+	metricsAddr := p.logged(t, regexp.MustCompile(`metrics listening.* addr=(\S+)`))
+	checkMetrics(t, metricsAddr)
 
 	dst := filepath.Join(t.TempDir(), "backup.db")
 	if out, errs, code := cli(t, "--config", cfg, "backup", dst); code != 0 || !strings.Contains(out, "through the daemon") {
@@ -389,6 +390,7 @@ func TestDaemon(t *testing.T) {
 	case <-time.After(waitLimit):
 		t.Fatal("the digest added by the reload was never delivered")
 	}
+	waitDigestMetric(t, metricsAddr, "evening", "delivered")
 	// SIGHUP with the digest removed again: it stops.
 	writeTestConfig(t, dir, srv.URL, []string{"one", "slow", "two"}, "[http]\nlisten = \"127.0.0.1:0\"\n")
 	good, _ := os.ReadFile(cfg)
@@ -540,6 +542,39 @@ func checkMetrics(t *testing.T, addr string) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("/healthz = %d while polling, want 200", resp.StatusCode)
+	}
+}
+
+// waitDigestMetric waits until /metrics counts a delivery attempt of
+// digest with result.
+func waitDigestMetric(t *testing.T, addr, digest, result string) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		parser := expfmt.NewTextParser(model.UTF8Validation)
+		fams, err := parser.TextToMetricFamilies(bytes.NewReader(body))
+		if err != nil {
+			t.Fatalf("/metrics does not parse: %v", err)
+		}
+		for _, m := range fams["wirewatch_digest_deliveries_total"].GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["digest"] == digest && labels["result"] == result && m.GetCounter().GetValue() >= 1 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no wirewatch_digest_deliveries_total{digest=%q,result=%q} in /metrics:\n%s", digest, result, body)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
