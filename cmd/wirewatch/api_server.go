@@ -310,6 +310,9 @@ type apiSendReply struct {
 
 func (s *apiServer) handleSendDigest(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
+	if s.sendDigest == nil || s.cfg == nil {
+		return errors.New("this daemon does not send digests")
+	}
 	if _, err := s.cfg().digestDefinition(name, false); err != nil {
 		return badRequest{err}
 	}
