@@ -45,7 +45,25 @@ type ProcessorOptions struct {
 	// SMTPTLS is the TLS configuration of the smtp format (e.g. RootCAs for
 	// a private CA); default: system roots, TLS 1.2 or newer.
 	SMTPTLS *tls.Config
+	// Observe, when set, is called once per delivery attempt with the
+	// digest's name and the attempt's result (metrics). An attempt cut
+	// short by a cancelled context is not reported. It must not block.
+	Observe func(name string, result AttemptResult)
 }
+
+// AttemptResult is the outcome of one delivery attempt, as reported to
+// ProcessorOptions.Observe.
+type AttemptResult string
+
+// Attempt results.
+const (
+	// ResultDelivered: the receiver accepted the digest (2xx).
+	ResultDelivered AttemptResult = "delivered"
+	// ResultRetry: a transient failure (429, 5xx, timeout); retried later.
+	ResultRetry AttemptResult = "retry"
+	// ResultFailed: a permanent failure, or retries exhausted; not retried.
+	ResultFailed AttemptResult = "failed"
+)
 
 // Processor builds digests into the outbox and delivers them. It is safe for
 // concurrent use; attempts for one digest name are serialised.
@@ -252,6 +270,7 @@ func (p *Processor) attempt(ctx context.Context, d *Definition, rec store.Digest
 		}
 		derr.Next = a.NextAttempt
 	}
+	p.observe(d.Name, a.Status)
 	// Record even if ctx ends now: a delivery must not be forgotten.
 	upd, err := p.outbox.RecordAttempt(context.WithoutCancel(ctx), rec.ID, a)
 	if err != nil {
@@ -262,6 +281,21 @@ func (p *Processor) attempt(ctx context.Context, d *Definition, rec store.Digest
 		return upd, derr
 	}
 	return upd, nil
+}
+
+// observe reports an attempt whose outcome is the outbox status st.
+func (p *Processor) observe(name, st string) {
+	if p.opts.Observe == nil {
+		return
+	}
+	switch st {
+	case store.DigestDelivered:
+		p.opts.Observe(name, ResultDelivered)
+	case store.DigestFailed:
+		p.opts.Observe(name, ResultFailed)
+	default:
+		p.opts.Observe(name, ResultRetry)
+	}
 }
 
 func (p *Processor) logAttempt(d *Definition, rec store.Digest, a store.Attempt) {

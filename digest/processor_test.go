@@ -299,3 +299,43 @@ func TestPreviewWritesNothing(t *testing.T) {
 		t.Errorf("preview wrote %d digests, sent %d", len(all), len(e.rcv.requests()))
 	}
 }
+
+// TestObserveAttempts: Observe sees every attempt once, with its result.
+func TestObserveAttempts(t *testing.T) {
+	e := newEnv(t, FormatJSON, 503, 200, 400)
+	type seen struct {
+		name   string
+		result AttemptResult
+	}
+	var got []seen
+	p := NewProcessor(e.st, e.src, ProcessorOptions{
+		Now: e.clk.Now, Rand: func() float64 { return 0.5 },
+		Backoff: Backoff{Base: time.Minute, Max: time.Hour},
+		Observe: func(name string, r AttemptResult) { got = append(got, seen{name, r}) },
+	})
+	ctx := context.Background()
+	if _, _, err := p.Send(ctx, e.def); err == nil {
+		t.Fatal("503 delivered")
+	}
+	e.clk.Advance(2 * time.Hour)
+	if _, err := p.RetryDue(ctx, []*Definition{e.def}); err != nil {
+		t.Fatal(err)
+	}
+	e.src.add(Story{ID: "99", Headline: "A later report", Link: "https://example.org/99", Time: e.clk.Now().Add(-time.Minute)})
+	if _, _, err := p.Send(ctx, e.def); err == nil {
+		t.Fatal("400 delivered")
+	}
+	// Nothing pending and nothing new: no attempt, nothing observed.
+	if _, err := p.RetryDue(ctx, []*Definition{e.def}); err != nil {
+		t.Fatal(err)
+	}
+	want := []seen{{"morning", ResultRetry}, {"morning", ResultDelivered}, {"morning", ResultFailed}}
+	if len(got) != len(want) {
+		t.Fatalf("observed %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("attempt %d observed %v, want %v", i+1, got[i], want[i])
+		}
+	}
+}

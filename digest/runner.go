@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/wirewatch/wirewatch/store"
 )
 
 // ParseSchedule parses a cron/v3 standard spec ("0 7 * * *", "@daily",
@@ -45,7 +47,16 @@ type Runner struct {
 	cancel     context.CancelFunc
 	done       chan struct{}
 	ctxForJobs context.Context
+	closed     bool           // guarded by mu: Send refuses new work
+	sends      sync.WaitGroup // Sends in flight; Close waits for them
 }
+
+// ErrClosed is returned by Send after Close began (a reload or shutdown).
+var ErrClosed = errors.New("digest runner is closed")
+
+// ErrUnknownDigest is returned by Send for a name the runner has no
+// definition of.
+var ErrUnknownDigest = errors.New("unknown digest")
 
 // NewRunner validates the schedules of defs and returns a runner that is not
 // started yet. Definitions must have been validated.
@@ -94,17 +105,52 @@ func (r *Runner) Start(ctx context.Context) {
 
 // Close stops the schedule, cancels any delivery in flight, and waits for
 // the runner's goroutines to return.
+// Sends in flight are not cancelled: Close waits for their attempt.
 func (r *Runner) Close() error {
 	r.mu.Lock()
 	cancel, done := r.cancel, r.done
+	r.closed = true
 	r.mu.Unlock()
-	if cancel == nil {
-		return nil
+	if cancel != nil {
+		cancel()
+		<-r.cron.Stop().Done()
+		<-done
 	}
-	cancel()
-	<-r.cron.Stop().Done()
-	<-done
+	r.sends.Wait()
 	return nil
+}
+
+// Send is `wirewatch digest send` inside the daemon: it builds the named
+// digest for the window now unless one is pending and makes one delivery
+// attempt (Processor.Send), serialised with the schedule's runs and the
+// retries of the same name by the processor's per-name lock. ok is false
+// when there was nothing to send. It returns an error wrapping
+// ErrUnknownDigest for a name not in the runner's definitions, and
+// ErrClosed once Close began.
+func (r *Runner) Send(ctx context.Context, name string) (rec store.Digest, ok bool, err error) {
+	var d *Definition
+	for _, def := range r.defs {
+		if def.Name == name {
+			d = def
+		}
+	}
+	if d == nil {
+		return store.Digest{}, false, fmt.Errorf("digest %q: %w", name, ErrUnknownDigest)
+	}
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return store.Digest{}, false, ErrClosed
+	}
+	r.sends.Add(1)
+	r.mu.Unlock()
+	defer r.sends.Done()
+	rec, ok, err = r.proc.Send(ctx, d)
+	select { // the retry loop recomputes its wait (a new pending digest)
+	case r.kick <- struct{}{}:
+	default:
+	}
+	return rec, ok, err
 }
 
 // Next returns when each scheduled digest runs next, by name.

@@ -2,10 +2,13 @@ package digest
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wirewatch/wirewatch/store"
 )
 
 func TestParseSchedule(t *testing.T) {
@@ -139,5 +142,38 @@ func waitStatus(t *testing.T, e *env, id, status string) {
 			t.Fatalf("digest %s is %q, want %q", id, d.Status, status)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestRunnerSend: a send through the running runner (what the daemon's
+// socket API does) delivers once; a second finds nothing new; unknown
+// names and a closed runner are errors.
+func TestRunnerSend(t *testing.T) {
+	e := newEnv(t, FormatJSON, 200)
+	e.def.Schedule = "0 7 1 1 *" // not due during the test
+	r, err := NewRunner(e.p, []*Definition{e.def}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Start(context.Background())
+	ctx := context.Background()
+	if _, _, err := r.Send(ctx, "evening"); !errors.Is(err, ErrUnknownDigest) {
+		t.Fatalf("unknown digest: err = %v", err)
+	}
+	rec, ok, err := r.Send(ctx, "morning")
+	if err != nil || !ok || rec.Status != store.DigestDelivered || rec.Attempts != 1 {
+		t.Fatalf("send: ok=%v err=%v rec=%+v", ok, err, rec)
+	}
+	if _, ok, err := r.Send(ctx, "morning"); ok || err != nil {
+		t.Fatalf("second send with nothing new: ok=%v err=%v", ok, err)
+	}
+	if n := len(e.rcv.requests()); n != 1 {
+		t.Fatalf("receiver saw %d requests, want 1", n)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.Send(ctx, "morning"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("send after Close: err = %v, want ErrClosed", err)
 	}
 }

@@ -75,7 +75,7 @@ func (p *Poller) Run(ctx context.Context) error {
 	p.looping = true
 	for _, e := range p.feeds {
 		if !e.state.Gone {
-			d.schedule(e, p.pol.initial(e, e.state.NextDue, now))
+			d.schedule(e, p.pol.initial(e, e.state, now))
 		}
 	}
 	p.mu.Unlock()

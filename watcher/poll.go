@@ -221,7 +221,7 @@ func (p *Poller) applyFeeds(next []*feedEntry, d *dispatch, now time.Time) {
 		if !ok {
 			p.feeds[name] = n
 			if d != nil && !n.state.Gone {
-				d.schedule(n, p.pol.initial(n, n.state.NextDue, now))
+				d.schedule(n, p.pol.initial(n, n.state, now))
 			}
 			p.log.Info("feed added", "feed", name, "url", n.URL)
 			continue
@@ -235,7 +235,9 @@ func (p *Poller) applyFeeds(next []*feedEntry, d *dispatch, now time.Time) {
 		e.Feed = n.Feed
 		p.log.Info("feed changed", "feed", name, "url", n.URL)
 		if d != nil && !e.busy && !e.queue && !e.state.Gone {
-			d.schedule(e, p.pol.initial(e, time.Time{}, now))
+			// The stored due time stays unless the new cadence is shorter
+			// than it allows; backoff and Retry-After still hold.
+			d.schedule(e, p.pol.initial(e, e.state, now))
 		}
 	}
 }

@@ -241,8 +241,11 @@ func (p *Poller) entries(ctx context.Context, feeds []Feed) ([]*feedEntry, error
 
 // SetFeeds replaces the configured feeds (a reload): new feeds are
 // scheduled with the usual spread, removed ones stop after any poll in
-// flight, and changed ones take their new URL or cadence at once. It is
-// safe to call while Run runs, and returns once the change is in effect.
+// flight, and changed ones take their new URL or cadence at once (a new
+// URL starts afresh within the spread; a shorter interval or another cron
+// schedule brings a due time it no longer justifies forward, while backoff
+// and Retry-After still hold). It is safe to call while Run runs, and
+// returns once the change is in effect.
 func (p *Poller) SetFeeds(ctx context.Context, feeds []Feed) error {
 	entries, err := p.entries(ctx, feeds)
 	if err != nil {

@@ -6,9 +6,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wirewatch/wirewatch/store"
 )
 
 // startRun runs the poller until the returned stop is called; stop returns
@@ -157,5 +160,96 @@ func TestRunReload(t *testing.T) {
 	}
 	if err := h.p.SetFeeds(t.Context(), []Feed{b, {Name: "bad", URL: srv.URL, Interval: time.Second}}); err == nil {
 		t.Error("a 1s interval was accepted")
+	}
+}
+
+// TestRunClampsStoredDueTimes: at start and on reload, a stored due time
+// the feed's current interval no longer justifies is brought forward;
+// backoff holds a feed where it is and a gone feed stays unpolled.
+func TestRunClampsStoredDueTimes(t *testing.T) {
+	var hits sync.Map // path -> *atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := hits.LoadOrStore(r.URL.Path, new(atomic.Int32))
+		n.(*atomic.Int32).Add(1)
+		io.WriteString(w, rssDoc(r.URL.Path[1:], 1))
+	}))
+	defer srv.Close()
+	hitsOf := func(path string) int32 {
+		if n, ok := hits.Load(path); ok {
+			return n.(*atomic.Int32).Load()
+		}
+		return 0
+	}
+	feed := func(name string, iv time.Duration) Feed {
+		return Feed{Name: name, URL: srv.URL + "/" + name, Interval: iv}
+	}
+	feeds := []Feed{feed("shortened", 0), feed("backoff", 0), feed("gone", 0), feed("daily", 24*time.Hour)}
+	h := newHarness(t, nil, nil)
+	now := h.clock.Now()
+	stored := map[string]store.FeedState{
+		"shortened": {NextDue: now.Add(6 * time.Hour)}, // its interval was 6h; now the default 15m
+		"backoff":   {NextDue: now.Add(3 * time.Hour), NotBefore: now.Add(3 * time.Hour), ConsecutiveFailures: 4, Backoff: 2 * time.Hour},
+		"gone":      {Gone: true},
+		"daily":     {NextDue: now.Add(20 * time.Hour)},
+	}
+	for _, f := range feeds {
+		st := stored[f.Name]
+		st.Name, st.URL, st.OriginalURL = f.Name, f.URL, f.URL
+		if err := h.st.PutFeedStates(t.Context(), st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.p = h.poller(feeds, nil)
+	stop := h.startRun()
+	defer stop()
+	due := func() map[string]time.Time {
+		out := map[string]time.Time{}
+		for _, st := range h.p.States() {
+			out[st.Name] = st.NextDue
+		}
+		return out
+	}
+	got := due()
+	if d := got["shortened"]; d.Before(now) || d.After(now.Add(15*time.Minute)) {
+		t.Errorf("shortened: due %v after restart, want within 15m of %v", d, now)
+	}
+	if d := got["backoff"]; !d.Equal(now.Add(3 * time.Hour)) {
+		t.Errorf("backoff: due %v after restart, want the backoff's %v", d, now.Add(3*time.Hour))
+	}
+	if d := got["daily"]; !d.Equal(now.Add(20 * time.Hour)) {
+		t.Errorf("daily: due %v after restart, want the stored %v", d, now.Add(20*time.Hour))
+	}
+	h.waitArmed(0)
+	h.clock.Advance(15 * time.Minute)
+	if r := h.await(); r.Feed != "shortened" || r.Err != nil {
+		t.Fatalf("first poll after restart: %+v", r)
+	}
+
+	// Reload with daily's interval cut to an hour: its due time follows.
+	arms := h.clock.Arms()
+	feeds[3].Interval = time.Hour
+	if err := h.p.SetFeeds(t.Context(), feeds); err != nil {
+		t.Fatal(err)
+	}
+	reloaded := h.clock.Now()
+	if d := due()["daily"]; d.Before(reloaded) || d.After(reloaded.Add(time.Hour)) {
+		t.Errorf("daily: due %v after its interval became 1h, want within an hour of %v", d, reloaded)
+	}
+	if d := due()["backoff"]; !d.Equal(now.Add(3 * time.Hour)) {
+		t.Errorf("backoff: due %v after reload, want %v", d, now.Add(3*time.Hour))
+	}
+	h.waitArmed(arms)
+	h.clock.Advance(time.Hour)
+	for { // shortened, on its 15m cadence, may come first
+		r := h.await()
+		if r.Err != nil || r.Feed != "daily" && r.Feed != "shortened" {
+			t.Fatalf("poll after reload: %+v", r)
+		}
+		if r.Feed == "daily" {
+			break
+		}
+	}
+	if hitsOf("/backoff") != 0 || hitsOf("/gone") != 0 {
+		t.Errorf("polled a feed held by backoff (%d) or gone (%d)", hitsOf("/backoff"), hitsOf("/gone"))
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/wirewatch/wirewatch/store"
 )
 
 // Scheduling defaults and limits.
@@ -83,14 +85,66 @@ func (p policy) intervalOf(f *feedEntry) time.Duration {
 	return p.interval
 }
 
-// initial is the due time of a feed the poller has just picked up: its
-// stored due time if that is still ahead (a restart keeps backoff and
-// schedule), else a random moment within the spread.
-func (p policy) initial(f *feedEntry, stored, now time.Time) time.Time {
-	if stored.After(now) {
-		return stored
+// initial is the due time of a feed the poller picks up, at start or when
+// a reload adds or changes it, from its stored state:
+//
+//   - no stored due time, or one already past: a random moment within the
+//     spread (at most the feed's interval), so a restart or a thousand new
+//     feeds do not fire at once;
+//   - a stored due time ahead is kept (a restart keeps the schedule), but
+//     never later than the feed's current cadence allows (latest): a due
+//     time left by a longer interval or another cron schedule, or by a clock
+//     that jumped back, is clamped (see clamp).
+//
+// Backoff and Retry-After (NotBefore) still hold a feed later in every
+// case. Gone feeds are not scheduled; callers skip them.
+func (p policy) initial(f *feedEntry, st store.FeedState, now time.Time) time.Time {
+	stored := st.NextDue
+	switch {
+	case !stored.After(now):
+		return later(now.Add(p.jitter(min(p.spread, p.intervalOf(f)))), st.NotBefore)
+	case stored.After(p.latest(f, st, now)):
+		return p.clamp(f, st, now)
 	}
-	return now.Add(p.jitter(min(p.spread, p.intervalOf(f))))
+	return stored
+}
+
+// latest is the latest due time a feed's state and current cadence justify
+// now: the next cron firing, or the interval plus its full jitter; pushed
+// later by the feed's stored hints (RSS ttl, skipHours, skipDays) and by
+// its backoff or Retry-After. Cache-Control and Expires are not stored, so
+// they do not count here.
+func (p policy) latest(f *feedEntry, st store.FeedState, now time.Time) time.Time {
+	var t time.Time
+	if !f.Schedule.IsZero() {
+		t = f.Schedule.Next(now)
+	} else {
+		iv := p.intervalOf(f)
+		t = now.Add(iv + iv/10)
+	}
+	return p.hold(t, st, now)
+}
+
+// clamp is the due time of a feed whose stored one is later than latest:
+// the next cron firing, or a random moment within one interval (so feeds
+// clamped together do not fire together); then the same hints and holds.
+func (p policy) clamp(f *feedEntry, st store.FeedState, now time.Time) time.Time {
+	var t time.Time
+	if !f.Schedule.IsZero() {
+		t = f.Schedule.Next(now)
+	} else {
+		t = now.Add(p.jitter(p.intervalOf(f)))
+	}
+	return p.hold(t, st, now)
+}
+
+// hold pushes t later by a feed's stored hints and its NotBefore.
+func (p policy) hold(t time.Time, st store.FeedState, now time.Time) time.Time {
+	if st.TTL > 0 {
+		t = later(t, now.Add(min(st.TTL, maxHeaderWait)))
+	}
+	t = applySkips(t, st.SkipHours, st.SkipDays)
+	return later(t, st.NotBefore)
 }
 
 // hints are what a feed and its server said about the next poll.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wirewatch/wirewatch/store"
 )
 
 func TestParseSchedule(t *testing.T) {
@@ -143,20 +145,65 @@ func TestInitialSpread(t *testing.T) {
 	slow := &feedEntry{}
 	seen := map[time.Time]bool{}
 	for range 100 {
-		d := p.initial(slow, time.Time{}, now)
+		d := p.initial(slow, store.FeedState{}, now)
 		if d.Before(now) || !d.Before(now.Add(5*time.Minute)) {
 			t.Fatalf("first poll at %v, want within 5m", d)
 		}
 		seen[d] = true
-		if d := p.initial(fast, now.Add(-time.Hour), now); !d.Before(now.Add(2 * time.Minute)) {
+		if d := p.initial(fast, store.FeedState{NextDue: now.Add(-time.Hour)}, now); !d.Before(now.Add(2 * time.Minute)) {
 			t.Fatalf("overdue 2m feed at %v, want within its interval", d)
 		}
 	}
 	if len(seen) < 90 {
 		t.Errorf("only %d distinct first-poll times out of 100", len(seen))
 	}
-	stored := now.Add(3 * time.Hour)
-	if d := p.initial(slow, stored, now); !d.Equal(stored) {
+	stored := now.Add(10 * time.Minute)
+	if d := p.initial(slow, store.FeedState{NextDue: stored}, now); !d.Equal(stored) {
 		t.Errorf("stored due time %v not kept: %v", stored, d)
+	}
+}
+
+// TestInitialClampsStoredDueTime: a stored due time later than the feed's
+// current cadence allows is brought forward, unless backoff, Retry-After
+// or the feed's own hints hold it there.
+func TestInitialClampsStoredDueTime(t *testing.T) {
+	now := time.Date(2025, 10, 25, 9, 0, 0, 0, time.UTC) // a Saturday
+	hourly, err := ParseSchedule("@hourly")
+	if err != nil {
+		t.Fatal(err)
+	}
+	interval := &feedEntry{}                                   // the default 15m
+	short := &feedEntry{Feed: Feed{Interval: 2 * time.Minute}} // was 6h
+	cron := &feedEntry{Feed: Feed{Schedule: hourly}}           // was daily
+	far := now.Add(5 * time.Hour)
+	cases := []struct {
+		name     string
+		f        *feedEntry
+		st       store.FeedState
+		min, max time.Time // the due time is in [min, max]
+	}{
+		{"within the interval: kept", interval, store.FeedState{NextDue: now.Add(16 * time.Minute)}, now.Add(16 * time.Minute), now.Add(16 * time.Minute)},
+		{"interval shortened", interval, store.FeedState{NextDue: far}, now, now.Add(15 * time.Minute)},
+		{"2m interval after 6h", short, store.FeedState{NextDue: far}, now, now.Add(2 * time.Minute)},
+		{"cron schedule changed", cron, store.FeedState{NextDue: far}, now.Add(time.Hour), now.Add(time.Hour)},
+		{"clock jumped back a day", interval, store.FeedState{NextDue: now.Add(24 * time.Hour)}, now, now.Add(15 * time.Minute)},
+		{"backoff holds", interval, store.FeedState{NextDue: far, NotBefore: far, ConsecutiveFailures: 6}, far, far},
+		{"retry-after beyond a shorter due", interval, store.FeedState{NextDue: now.Add(30 * time.Hour), NotBefore: far}, far, far},
+		{"overdue but backing off", interval, store.FeedState{NextDue: now.Add(-time.Minute), NotBefore: now.Add(time.Hour)}, now.Add(time.Hour), now.Add(time.Hour)},
+		{"rss ttl holds", interval, store.FeedState{NextDue: now.Add(2 * time.Hour), TTL: 2 * time.Hour}, now.Add(2 * time.Hour), now.Add(2 * time.Hour)},
+		{"ttl shorter than the stored wait", interval, store.FeedState{NextDue: far, TTL: time.Hour}, now.Add(time.Hour), now.Add(time.Hour)},
+		{"skipDays holds", interval, store.FeedState{NextDue: now.Add(40 * time.Hour), SkipDays: []time.Weekday{time.Saturday, time.Sunday}},
+			time.Date(2025, 10, 27, 0, 0, 0, 0, time.UTC), time.Date(2025, 10, 27, 0, 0, 0, 0, time.UTC)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := testPolicy(7)
+			for range 50 {
+				d := p.initial(tc.f, tc.st, now)
+				if d.Before(tc.min) || d.After(tc.max) {
+					t.Fatalf("due %v, want in [%v, %v]", d, tc.min, tc.max)
+				}
+			}
+		})
 	}
 }

@@ -198,6 +198,20 @@ func (c *apiClient) PreviewDigest(ctx context.Context, name string, since time.T
 	return m, err
 }
 
+// SendDigest is `digest send` through the daemon: one attempt of digest
+// name by the daemon's runner. Like digest.Processor.Send, an attempt that
+// did not deliver returns a *digest.DeliveryError.
+func (c *apiClient) SendDigest(ctx context.Context, name string) (store.Digest, bool, error) {
+	var r apiSendReply
+	if err := c.do(ctx, http.MethodPost, "/v1/digests/"+url.PathEscape(name)+"/send", nil, nil, &r); err != nil {
+		return store.Digest{}, false, err
+	}
+	if r.Failure != nil {
+		return r.Digest, r.Sent, r.Failure
+	}
+	return r.Digest, r.Sent, nil
+}
+
 // UpdateScores is store.UpdateScores through the daemon.
 func (c *apiClient) UpdateScores(ctx context.Context, items []match.Item) error {
 	body, err := json.Marshal(items)

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wirewatch/wirewatch/digest"
 	"github.com/wirewatch/wirewatch/match"
 	"github.com/wirewatch/wirewatch/store"
 	"github.com/wirewatch/wirewatch/watcher"
@@ -38,6 +39,9 @@ import (
 //	GET  /v1/digests?name=&status=&limit=   outbox entries (store.Digest)
 //	POST /v1/digests/{name}/preview?since=  digest.Message rendered with the
 //	                       daemon's config, nothing written
+//	POST /v1/digests/{name}/send  digest send: build the digest now unless
+//	                       one is pending, one attempt through the daemon's
+//	                       digest runner; reply apiSendReply
 //	GET  /v1/backup        a consistent copy of the database (octet stream)
 //
 // To serve another command through the daemon, add its route to apiRoutes
@@ -56,6 +60,7 @@ var apiRoutes = []apiRoute{
 	{"POST /v1/ingest", (*apiServer).handleIngest},
 	{"GET /v1/digests", (*apiServer).handleDigests},
 	{"POST /v1/digests/{name}/preview", (*apiServer).handlePreviewDigest},
+	{"POST /v1/digests/{name}/send", (*apiServer).handleSendDigest},
 	{"GET /v1/backup", (*apiServer).handleBackup},
 }
 
@@ -93,6 +98,9 @@ type apiServer struct {
 	status apiStatus
 	// cfg is the daemon's current config (it changes on reload).
 	cfg func() *Config
+	// sendDigest makes one attempt of a digest through the daemon's
+	// runner (daemon.SendDigest).
+	sendDigest func(ctx context.Context, name string) (store.Digest, bool, error)
 
 	srv      *http.Server
 	done     chan error
@@ -327,6 +335,36 @@ func (s *apiServer) handlePreviewDigest(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	return reply(w, m)
+}
+
+// apiSendReply is the reply of POST /v1/digests/{name}/send: the outbox
+// entry (without its body), whether there was anything to send, and why
+// the attempt did not deliver it.
+type apiSendReply struct {
+	Digest  store.Digest          `json:"digest"`
+	Sent    bool                  `json:"sent"`
+	Failure *digest.DeliveryError `json:"failure,omitempty"`
+}
+
+func (s *apiServer) handleSendDigest(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	if s.sendDigest == nil || s.cfg == nil {
+		return errors.New("this daemon does not send digests")
+	}
+	if _, err := s.cfg().digestDefinition(name, false); err != nil {
+		return badRequest{err}
+	}
+	rec, ok, err := s.sendDigest(r.Context(), name)
+	var derr *digest.DeliveryError
+	if err != nil && !errors.As(err, &derr) {
+		if errors.Is(err, digest.ErrUnknownDigest) {
+			return badRequest{fmt.Errorf("%w: reload the daemon after editing its config", err)}
+		}
+		return err
+	}
+	rec.Body = nil
+	s.log.Info("digest send through the socket", "digest", name, "id", rec.ID, "sent", ok, "delivered", derr == nil && ok)
+	return reply(w, apiSendReply{Digest: rec, Sent: ok, Failure: derr})
 }
 
 func (s *apiServer) handleBackup(w http.ResponseWriter, r *http.Request) error {

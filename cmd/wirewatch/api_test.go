@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wirewatch/wirewatch/digest"
 	"github.com/wirewatch/wirewatch/match"
 	"github.com/wirewatch/wirewatch/store"
 	"github.com/wirewatch/wirewatch/watcher"
@@ -307,5 +308,57 @@ func TestListenUnixAccess(t *testing.T) {
 	long := filepath.Join(dir, strings.Repeat("x", 120)+".sock")
 	if _, err := listenUnix(long, "", slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "longer than") {
 		t.Fatalf("a too long path: %v", err)
+	}
+}
+
+// TestAPISendDigest: POST /v1/digests/{name}/send returns what the
+// daemon's runner did, and the client turns a failed attempt back into the
+// *digest.DeliveryError the direct path returns.
+func TestAPISendDigest(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "ww.db")
+	cfgPath := dgConfig(t, dir, "https://relay.example.org/hook", "")
+	cfg, err := LoadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := time.Date(2025, 10, 30, 7, 1, 0, 0, time.UTC)
+	calls := 0
+	send := func(_ context.Context, name string) (store.Digest, bool, error) {
+		calls++
+		rec := store.Digest{ID: name + "-1", Name: name, Stories: 2, Attempts: calls, Body: []byte("payload")}
+		if calls == 1 {
+			return rec, true, &digest.DeliveryError{ID: rec.ID, Next: next, Reason: "http 503"}
+		}
+		return rec, true, nil
+	}
+	ln, err := listenUnix(db+".sock", "", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &apiServer{log: slog.New(slog.DiscardHandler), now: time.Now, status: apiStatus{DB: db},
+		cfg: func() *Config { return cfg }, sendDigest: send}
+	srv.serve(ln)
+	defer srv.shutdown(context.Background())
+	ctx := context.Background()
+	c, err := dialAPI(ctx, db+".sock", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	rec, ok, err := c.SendDigest(ctx, "morning")
+	var derr *digest.DeliveryError
+	if !ok || !errors.As(err, &derr) || *derr != (digest.DeliveryError{ID: "morning-1", Next: next, Reason: "http 503"}) {
+		t.Fatalf("failed attempt: ok=%v err=%#v", ok, err)
+	}
+	if rec.ID != "morning-1" || rec.Stories != 2 || rec.Body != nil {
+		t.Fatalf("failed attempt's record: %+v", rec)
+	}
+	if rec, ok, err := c.SendDigest(ctx, "morning"); err != nil || !ok || rec.Attempts != 2 {
+		t.Fatalf("delivered: %+v %v %v", rec, ok, err)
+	}
+	if _, _, err := c.SendDigest(ctx, "evening"); err == nil || !strings.Contains(err.Error(), `no digest "evening"`) || calls != 2 {
+		t.Fatalf("unknown digest: %v (runner called %d times)", err, calls)
 	}
 }

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"text/tabwriter"
 	"time"
@@ -157,24 +159,25 @@ func (a *app) digestSendCmd() *cobra.Command {
 		Long: `Send builds the digest NAME for the window from its last delivery to
 now, unless one is already pending, and makes one delivery attempt. It
 exits 1 if the digest was not delivered; it stays in the outbox for the
-daemon's retries or the next send, with the same id and body.`,
+daemon's retries or the next send, with the same id and body. While the
+daemon runs, the attempt is made by the daemon (with its config and
+secrets), in turn with its scheduled runs and retries.`,
 		Args: positional(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := a.config()
 			if err != nil {
 				return err
 			}
-			d, err := cfg.digestDefinition(args[0], true)
+			d, err := cfg.digestDefinition(args[0], false)
 			if err != nil {
 				return err
 			}
-			st, err := a.openStore(false)
+			s, done, err := a.openDigestSender(cfg)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			p := digest.NewProcessor(st, itemStories{st}, digest.ProcessorOptions{Now: a.now, Logger: a.logger()})
-			rec, ok, err := p.Send(cmd.Context(), d)
+			defer done()
+			rec, ok, err := s.SendDigest(cmd.Context(), d.Name)
 			var derr *digest.DeliveryError
 			switch {
 			case errors.As(err, &derr):
@@ -195,4 +198,52 @@ daemon's retries or the next send, with the same id and body.`,
 			return nil
 		},
 	}
+}
+
+// digestSender makes one attempt of a digest: the daemon's socket client,
+// or localSender over the database file.
+type digestSender interface {
+	SendDigest(ctx context.Context, name string) (store.Digest, bool, error)
+}
+
+// localSender sends digests of cfg from this process, over the database
+// file opened read-write.
+type localSender struct {
+	st  *store.Store
+	cfg *Config
+	a   *app
+}
+
+// SendDigest builds (unless pending) and attempts digest name once.
+func (l localSender) SendDigest(ctx context.Context, name string) (store.Digest, bool, error) {
+	d, err := l.cfg.digestDefinition(name, true)
+	if err != nil {
+		return store.Digest{}, false, err
+	}
+	// The command prints the outcome; the processor's own log lines (which
+	// the daemon writes to its log) only with debug logging, so the output
+	// is the same with and without a daemon.
+	log := slog.New(slog.DiscardHandler)
+	if l.a.logger().Enabled(ctx, slog.LevelDebug) {
+		log = l.a.logger()
+	}
+	p := digest.NewProcessor(l.st, itemStories{l.st}, digest.ProcessorOptions{Now: l.a.now, Logger: log})
+	return p.Send(ctx, d)
+}
+
+// openDigestSender is openReader for `digest send`: the daemon when it
+// answers, else the database file opened for writing.
+func (a *app) openDigestSender(cfg *Config) (digestSender, func() error, error) {
+	c, err := a.dialDaemon()
+	if err == nil {
+		return c, c.Close, nil
+	}
+	if !errors.Is(err, errNoDaemon) {
+		return nil, nil, err
+	}
+	st, err := a.openStore(false)
+	if err != nil {
+		return nil, nil, a.explainLocked(err)
+	}
+	return localSender{st, cfg, a}, st.Close, nil
 }

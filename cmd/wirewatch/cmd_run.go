@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -96,6 +97,9 @@ type daemonHooks struct {
 	Stopping func()
 	// Observe: one poll finished (metrics: status, duration, bytes, items).
 	Observe func(watcher.Result)
+	// Digest: one digest delivery attempt finished; result is
+	// "delivered", "retry" or "failed" (digest.AttemptResult).
+	Digest func(name, result string)
 }
 
 // daemon is `wirewatch run`: the store, the pipeline and the poller, and
@@ -110,6 +114,9 @@ type daemon struct {
 	log     *slog.Logger
 	hooks   daemonHooks
 	digests *digest.Runner // sends [[digest]]s on their schedules; swapped on reload
+	// digestsDown is why the last reload could not restart the digest
+	// runner (digests is then the closed old one); guarded by mu.
+	digestsDown error
 
 	mu sync.Mutex // serialises reloads and guards cfg
 }
@@ -164,12 +171,17 @@ func (d *daemon) LastProgress() time.Time { return d.poller.LastProgress() }
 // nil after a clean shutdown.
 func (d *daemon) Run(ctx context.Context, reload <-chan struct{}) error {
 	defer d.Close()
-	dr, err := startDigests(ctx, d.st, d.cfg, d.log)
+	dr, err := startDigests(ctx, d.st, d.cfg, d.log, d.hooks.Digest)
 	if err != nil {
 		return err
 	}
+	d.mu.Lock()
 	d.digests = dr
-	defer func() { d.digests.Close() }() // runs before d.Close: the outbox needs the store
+	d.mu.Unlock()
+	defer func() { // runs before d.Close: the outbox needs the store
+		r, _ := d.runner()
+		r.Close()
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- d.poller.Run(ctx) }()
 	d.log.Info("wirewatch running", "version", Version(), "feeds", len(d.cfg.Feeds), "store", d.st.Path())
@@ -242,11 +254,12 @@ func (d *daemon) reload(ctx context.Context) error {
 		// The old runner finishes (or cancels) its attempt before the new
 		// one starts: the outbox keeps one pending digest per name.
 		d.digests.Close()
-		dr, err := startDigests(ctx, d.st, cfg, d.log)
+		dr, err := startDigests(ctx, d.st, cfg, d.log, d.hooks.Digest)
 		if err != nil {
+			d.digestsDown = err
 			return fmt.Errorf("digests stopped until the next reload: %w", err)
 		}
-		d.digests = dr
+		d.digests, d.digestsDown = dr, nil
 	}
 	if cfg.StorePath() != d.cfg.StorePath() || cfg.Poll != d.cfg.Poll {
 		d.log.Warn("[store] and [poll] changes take effect after a restart")
@@ -254,6 +267,39 @@ func (d *daemon) reload(ctx context.Context) error {
 	d.cfg = cfg
 	d.log.Info("config reloaded", "feeds", len(feeds), "topics", len(topics))
 	return nil
+}
+
+// runner is the current digest runner (a reload replaces it), and why it
+// is closed when a reload could not restart the digests.
+func (d *daemon) runner() (*digest.Runner, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.digests, d.digestsDown
+}
+
+// SendDigest is `wirewatch digest send NAME` inside the daemon: one
+// attempt through the running digest runner, so it is serialised with the
+// schedule and the retries. A reload that swaps the runner meanwhile is
+// waited out; shutdown is an error.
+func (d *daemon) SendDigest(ctx context.Context, name string) (store.Digest, bool, error) {
+	for {
+		r, _ := d.runner()
+		if r == nil {
+			return store.Digest{}, false, errors.New("the daemon is starting: run the command again")
+		}
+		rec, ok, err := r.Send(ctx, name)
+		if !errors.Is(err, digest.ErrClosed) {
+			return rec, ok, err
+		}
+		now, down := d.runner()
+		if now != r {
+			continue // a reload replaced the runner: send through the new one
+		}
+		if down != nil {
+			return rec, ok, fmt.Errorf("the daemon's digests are stopped since a reload failed to restart them (%v): fix the config and reload", down)
+		}
+		return rec, ok, errors.New("the daemon is shutting down: run the command again once it stopped")
+	}
 }
 
 func (d *daemon) observe(r watcher.Result) {

@@ -129,7 +129,7 @@ func TestCheckBundledConfig(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("bundled config: %s", r.stderr)
 	}
-	for _, want := range []string{": ok", "store ", "feeds ", "afpak-talks"} {
+	for _, want := range []string{": ok", "store ", "feeds ", "afpak-talks", "poll    every 15m, backoff up to 6h", "body cap 10.0MiB", "digests 0"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("summary lacks %q:\n%s", want, r.stdout)
 		}

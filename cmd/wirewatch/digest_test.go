@@ -236,7 +236,14 @@ func TestStartDigests(t *testing.T) {
 	}
 	st := openTestStore(t, cfg.StorePath())
 	defer st.Close()
-	runner, err := startDigests(context.Background(), st, cfg, slogDiscard())
+	var mu sync.Mutex
+	var observed []string
+	observe := func(name, result string) {
+		mu.Lock()
+		observed = append(observed, name+" "+result)
+		mu.Unlock()
+	}
+	runner, err := startDigests(context.Background(), st, cfg, slogDiscard(), observe)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,6 +263,11 @@ func TestStartDigests(t *testing.T) {
 	_, bodies := rcv.seen()
 	if !bytes.Contains(bodies[0], []byte("A report for the scheduled digest")) {
 		t.Errorf("body: %s", bodies[0])
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(observed) == 0 || observed[0] != "morning delivered" {
+		t.Errorf("observed attempts %q, want the first to be \"morning delivered\"", observed)
 	}
 }
 

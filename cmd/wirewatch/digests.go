@@ -147,13 +147,18 @@ func (c *Config) digestDefinition(name string, load bool) (*digest.Definition, e
 // startDigests starts the daemon's digest runner over the open store: each
 // [[digest]] on its schedule, and retries of pending digests (including
 // those a previous process left). The daemon calls it once the store is
-// open and closes the runner before the store.
-func startDigests(ctx context.Context, st *store.Store, cfg *Config, log *slog.Logger) (*digest.Runner, error) {
+// open and closes the runner before the store. observe, when not nil,
+// receives every delivery attempt's digest name and result (metrics).
+func startDigests(ctx context.Context, st *store.Store, cfg *Config, log *slog.Logger, observe func(name, result string)) (*digest.Runner, error) {
 	defs, err := cfg.DigestDefinitions()
 	if err != nil {
 		return nil, err
 	}
-	p := digest.NewProcessor(st, itemStories{st}, digest.ProcessorOptions{Logger: log.With("component", "digest")})
+	opts := digest.ProcessorOptions{Logger: log.With("component", "digest")}
+	if observe != nil {
+		opts.Observe = func(name string, r digest.AttemptResult) { observe(name, string(r)) }
+	}
+	p := digest.NewProcessor(st, itemStories{st}, opts)
 	r, err := digest.NewRunner(p, defs, log)
 	if err != nil {
 		return nil, err

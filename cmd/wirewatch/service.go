@@ -123,6 +123,7 @@ func (s *service) hooks() daemonHooks {
 		Reloaded:  s.reloaded,
 		Stopping:  s.Stopping,
 		Observe:   s.ObservePoll,
+		Digest:    s.ObserveDigest,
 	}
 }
 
@@ -142,8 +143,9 @@ func (s *service) start(d *daemon) error {
 	}
 	s.api = &apiServer{
 		st: d.st, pipe: d.pipe, states: d.States, log: s.base.With("component", "api"), now: s.now,
-		status: apiStatus{PID: os.Getpid(), Version: Version(), DB: d.st.Path(), Socket: socket},
-		cfg:    d.config,
+		status:     apiStatus{PID: os.Getpid(), Version: Version(), DB: d.st.Path(), Socket: socket},
+		cfg:        d.config,
+		sendDigest: d.SendDigest,
 	}
 	s.api.serve(ln)
 	s.log.Info("socket API listening", "path", socket)

@@ -179,7 +179,9 @@ func writeTestConfig(t *testing.T, dir, base string, feeds []string, extra strin
 
 // dueSoon stores feed states that make the daemon poll these feeds right
 // after it starts (a restart keeps stored due times), instead of at a
-// random moment within the first-poll spread.
+// random moment within the first-poll spread. The margin covers a slow
+// start of the daemon on a loaded machine: a due time already past when
+// the daemon starts is spread like a first poll.
 func dueSoon(t *testing.T, db, base string, feeds ...string) {
 	t.Helper()
 	st, err := store.Open(db, store.Options{})
@@ -189,7 +191,7 @@ func dueSoon(t *testing.T, db, base string, feeds ...string) {
 	defer st.Close()
 	for _, f := range feeds {
 		u := fmt.Sprintf("%s/%s.xml", base, f)
-		fs := store.FeedState{Name: f, URL: u, OriginalURL: u, NextDue: time.Now().Add(300 * time.Millisecond)}
+		fs := store.FeedState{Name: f, URL: u, OriginalURL: u, NextDue: time.Now().Add(1500 * time.Millisecond)}
 		if err := st.PutFeedStates(context.Background(), fs); err != nil {
 			t.Fatal(err)
 		}
@@ -364,7 +366,8 @@ func TestDaemon(t *testing.T) {
 	}
 	p.logged(t, regexp.MustCompile(`ingested through the socket`))
 
-	checkMetrics(t, p.logged(t, regexp.MustCompile(`metrics listening.* addr=(\S+)`)))
+	metricsAddr := p.logged(t, regexp.MustCompile(`metrics listening.* addr=(\S+)`))
+	checkMetrics(t, metricsAddr)
 
 	dst := filepath.Join(t.TempDir(), "backup.db")
 	if out, errs, code := cli(t, "--config", cfg, "backup", dst); code != 0 || !strings.Contains(out, "through the daemon") {
@@ -394,8 +397,11 @@ func TestDaemon(t *testing.T) {
 	case <-time.After(waitLimit):
 		t.Fatal("the digest added by the reload was never delivered")
 	}
-	// SIGHUP with the digest removed again: it stops.
-	writeTestConfig(t, dir, srv.URL, []string{"one", "slow", "two"}, "[http]\nlisten = \"127.0.0.1:0\"\n")
+	waitDigestMetric(t, metricsAddr, "evening", "delivered")
+	// SIGHUP with the digest removed again: it stops. noon (no schedule,
+	// a receiver that refuses) is for `digest send` through the daemon.
+	noon := "[[digest]]\nname = \"noon\"\nto = [\"desk@example.test\"]\nfrom = \"ww@example.test\"\nurl = \"http://127.0.0.1:9/hook\"\nformat = \"json\"\nsend_empty = true\n"
+	writeTestConfig(t, dir, srv.URL, []string{"one", "slow", "two"}, "[http]\nlisten = \"127.0.0.1:0\"\n"+noon)
 	good, _ := os.ReadFile(cfg)
 	p.signal(t, syscall.SIGHUP)
 	p.notify.next(t, "RELOADING=1")
@@ -418,6 +424,7 @@ func TestDaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	liveSend := sendNoon(t, cfg) // first: the read commands then see its outbox entry both ways
 	live := runReadCommands(t, cfg)
 	if out, errs, code := cli(t, "--config", cfg, "rescore", "--apply"); code != 0 {
 		t.Fatalf("rescore --apply through the daemon: exit %d %q %q", code, out, errs)
@@ -441,6 +448,14 @@ func TestDaemon(t *testing.T) {
 	}
 
 	stopped := runReadCommands(t, cfg)
+	stoppedSend := sendNoon(t, cfg)
+	if liveSend != stoppedSend {
+		t.Errorf("digest send differs:\n--- daemon (exit %d)\n%s%s\n--- file (exit %d)\n%s%s",
+			liveSend.code, liveSend.out, liveSend.err, stoppedSend.code, stoppedSend.out, stoppedSend.err)
+	}
+	if liveSend.code != exitFailure || !strings.Contains(liveSend.out, "not delivered") {
+		t.Errorf("digest send to a closed port through the daemon: exit %d %q %q", liveSend.code, liveSend.out, liveSend.err)
+	}
 	for i, c := range readCommands {
 		if live[i] != stopped[i] {
 			t.Errorf("%v differs:\n--- daemon (exit %d)\n%s%s\n--- file (exit %d)\n%s%s", c,
@@ -453,6 +468,18 @@ func TestDaemon(t *testing.T) {
 	if live[7].code != exitFailure || !strings.Contains(live[7].err, "item 999: not found") {
 		t.Fatalf("show 999 through the daemon: exit %d %q", live[7].code, live[7].err)
 	}
+}
+
+// rfc3339 matches the times digest send prints (window, next retry),
+// which differ between two sends of the same pending digest.
+var rfc3339 = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
+
+// sendNoon runs `digest send noon` (its receiver refuses connections) and
+// returns the result with times blanked.
+func sendNoon(t *testing.T, cfg string) cliResult {
+	t.Helper()
+	out, errs, code := cli(t, "--config", cfg, "digest", "send", "noon")
+	return cliResult{rfc3339.ReplaceAllString(out, "TIME"), rfc3339.ReplaceAllString(errs, "TIME"), code}
 }
 
 // daemonFeeds asks the running daemon for its configured feeds.
@@ -545,6 +572,39 @@ func checkMetrics(t *testing.T, addr string) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("/healthz = %d while polling, want 200", resp.StatusCode)
+	}
+}
+
+// waitDigestMetric waits until /metrics counts a delivery attempt of
+// digest with result.
+func waitDigestMetric(t *testing.T, addr, digest, result string) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		parser := expfmt.NewTextParser(model.UTF8Validation)
+		fams, err := parser.TextToMetricFamilies(bytes.NewReader(body))
+		if err != nil {
+			t.Fatalf("/metrics does not parse: %v", err)
+		}
+		for _, m := range fams["wirewatch_digest_deliveries_total"].GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["digest"] == digest && labels["result"] == result && m.GetCounter().GetValue() >= 1 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no wirewatch_digest_deliveries_total{digest=%q,result=%q} in /metrics:\n%s", digest, result, body)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
