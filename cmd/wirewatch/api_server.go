@@ -31,6 +31,8 @@ import (
 //	GET  /v1/status        daemon pid, version, database, socket
 //	GET  /v1/items         store.Query as parameters (see queryValues)
 //	GET  /v1/items/{id}    one item
+//	GET  /v1/items/{id}/dup  the copy and story decision (explain --dup)
+//	GET  /v1/stories?since=&limit=  stories, most recently active first
 //	POST /v1/items/scores  body: []match.Item with new topics, score and
 //	                       matched (rescore --apply); store.UpdateScores
 //	GET  /v1/feeds         every configured feed's state (the poller's, newest)
