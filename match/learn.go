@@ -133,22 +133,7 @@ func containsGram(d *learnDoc, gram []string) bool {
 			return false
 		}
 	}
-	if len(gram) == 1 {
-		return true
-	}
-	for i := 0; i+len(gram) <= len(d.toks); i++ {
-		ok := true
-		for j, w := range gram {
-			if d.toks[i+j].Word != w {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return true
-		}
-	}
-	return false
+	return len(gram) == 1 || gramAt(d, gram, 0) >= 0
 }
 
 // bgRatio estimates the share of background documents containing a gram;

@@ -113,7 +113,16 @@ func countGram(d *learnDoc, gram []string) int {
 		return 0
 	}
 	n := 0
-	for i := 0; i+len(gram) <= len(d.toks); i++ {
+	for i := gramAt(d, gram, 0); i >= 0; i = gramAt(d, gram, i+1) {
+		n++
+	}
+	return n
+}
+
+// gramAt returns the first token position at or after from where gram
+// starts in d, or -1.
+func gramAt(d *learnDoc, gram []string, from int) int {
+	for i := from; i+len(gram) <= len(d.toks); i++ {
 		ok := true
 		for j, w := range gram {
 			if d.toks[i+j].Word != w {
@@ -122,10 +131,10 @@ func countGram(d *learnDoc, gram []string) int {
 			}
 		}
 		if ok {
-			n++
+			return i
 		}
 	}
-	return n
+	return -1
 }
 
 // skeleton reduces words to consonants so that transliterations such as

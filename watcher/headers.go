@@ -93,14 +93,4 @@ func freshUntil(h http.Header, now time.Time) time.Time {
 	return now.Add(min(life, maxHeaderWait))
 }
 
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+func isDigits(s string) bool { return s != "" && strings.TrimLeft(s, "0123456789") == "" }
