@@ -123,36 +123,6 @@ func (s *Store) Path() string { return s.path }
 // Close closes the database file. It waits for open transactions.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Backup writes a consistent copy of the database to a new file at path while it stays open
-// for readers and writers (a bbolt read transaction sees one snapshot).
-func (s *Store) Backup(ctx context.Context, path string) (int64, error) {
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return err
-		}
-		n, err = tx.WriteTo(f)
-		if err != nil {
-			f.Close()
-			os.Remove(path)
-			return err
-		}
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
-	})
-	if err != nil {
-		return 0, fmt.Errorf("backup to %s: %w", path, err)
-	}
-	return n, nil
-}
-
 // Check verifies the file's internal consistency (bbolt's page and freelist
 // checks) and that every indexed item exists. It reads a snapshot, so it may
 // run while the store is in use.

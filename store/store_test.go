@@ -192,25 +192,3 @@ func TestNormalizeLink(t *testing.T) {
 		}
 	}
 }
-
-func TestBackupWhileOpen(t *testing.T) {
-	ctx := context.Background()
-	s, _ := openTemp(t)
-	t0 := time.Date(2025, 10, 28, 12, 0, 0, 0, time.UTC)
-	if _, err := s.Commit(ctx, Batch{Kept: []match.Item{item("a", "1", "One", t0)}}); err != nil {
-		t.Fatal(err)
-	}
-	dst := filepath.Join(t.TempDir(), "copy.db")
-	if _, err := s.Backup(ctx, dst); err != nil {
-		t.Fatal(err)
-	}
-	c, err := Open(dst, Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	got, err := c.Items(ctx, Query{})
-	if err != nil || len(got) != 1 {
-		t.Fatalf("backup items = %d, %v", len(got), err)
-	}
-}
