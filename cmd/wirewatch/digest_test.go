@@ -247,13 +247,19 @@ func TestStartDigests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Wait for the receiver to have the digest and for the runner to have
+	// recorded the attempt: closing between the two would cancel it.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if keys, _ := rcv.seen(); len(keys) > 0 {
+		keys, _ := rcv.seen()
+		mu.Lock()
+		done := len(keys) > 0 && len(observed) > 0
+		mu.Unlock()
+		if done {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the scheduled digest never arrived")
+			t.Fatal("the scheduled digest never arrived or was never recorded")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
