@@ -246,3 +246,14 @@ func TestVersionAndUsage(t *testing.T) {
 		t.Fatalf("missing config: %d %q", r.code, r.stderr)
 	}
 }
+
+func TestCommandsRegisteredOnce(t *testing.T) {
+	a := &app{}
+	seen := map[string]bool{}
+	for _, c := range a.rootCmd().Commands() {
+		if seen[c.Name()] {
+			t.Errorf("command %q is registered twice", c.Name())
+		}
+		seen[c.Name()] = true
+	}
+}
