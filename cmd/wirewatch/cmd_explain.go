@@ -14,13 +14,17 @@ import (
 func (a *app) explainCmd() *cobra.Command {
 	var topicName string
 	cmd := &cobra.Command{
-		Use:   "explain [--topic NAME] ID|FILE|-  or  explain --dup ID",
+		Use:   "explain [--topic NAME] ID|FILE|- | explain --dup ID",
 		Short: "Show why a stored item or a text is kept or dropped",
 		Long: `explain scores a stored item (by ID), a file (a feed: every item; else
 plain text whose first line is the title) or standard input (-) against the
 configured topics and prints each rule that fired, where, its weight, the
-facets satisfied or missing, the total against the threshold and the verdict.`,
-		Example: "  wirewatch explain 42\n  wirewatch explain --topic afpak-talks article.txt\n  curl -s URL | wirewatch explain -",
+facets satisfied or missing, the total against the threshold and the verdict.
+
+With --dup ID it explains the copy and story decision for stored item ID
+instead: every candidate that shared a band key, its similarity against the
+thresholds, and the story it joined.`,
+		Example: "  wirewatch explain 42\n  wirewatch explain --topic afpak-talks article.txt\n  curl -s URL | wirewatch explain -\n  wirewatch explain --dup 42",
 		Args:    positional(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			topics, err := a.selectTopics(topicName)
