@@ -52,6 +52,11 @@ type FeedState struct {
 	TTL       time.Duration  `json:"ttl,omitempty"`
 	SkipHours []int          `json:"skip_hours,omitempty"`
 	SkipDays  []time.Weekday `json:"skip_days,omitempty"`
+	// FreshUntil is when the last successful response stops being fresh by
+	// its Cache-Control max-age or Expires header (at most 24h ahead);
+	// zero when it carried neither. A restart honours it like the hints
+	// above.
+	FreshUntil time.Time `json:"fresh_until,omitzero"`
 
 	ItemsSeen   int64 `json:"items_seen"`
 	ItemsKept   int64 `json:"items_kept"`

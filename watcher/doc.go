@@ -25,8 +25,8 @@
 //
 // # Scheduling
 //
-// Each feed has a due time, kept in the store (store.FeedState) so that
-// neither due times nor backoff reset on restart. The cadence is the
+// Each feed has a due time, kept in the store (store.FeedState) with its
+// backoff and hints so that none of them reset on restart. The cadence is the
 // default interval ([poll] interval, at least MinInterval), a per-feed
 // interval, or a per-feed cron Schedule. After a success the next due time
 // is the cadence (plus up to 10% jitter for intervals), raised, never

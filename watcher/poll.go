@@ -109,6 +109,7 @@ func (p *Poller) record(e *feedEntry, res *Result, resp *Response) {
 		st.ConsecutiveFailures, st.Backoff, st.NotBefore, st.Gone = 0, 0, time.Time{}, false
 		st.LastSuccess = now
 		st.ETag, st.LastModified = resp.ETag, resp.LastModified
+		st.FreshUntil = resp.FreshUntil // also from a 304; zero clears it
 		if resp.NotModified {
 			st.NotModified++
 		} else {
@@ -117,7 +118,7 @@ func (p *Poller) record(e *feedEntry, res *Result, resp *Response) {
 			st.TTL, st.SkipHours, st.SkipDays = res.Outcome.TTL, res.Outcome.SkipHours, res.Outcome.SkipDays
 		}
 		st.NextDue = p.pol.afterSuccess(e, now, hints{
-			ttl: st.TTL, freshUntil: resp.FreshUntil, skipHours: st.SkipHours, skipDays: st.SkipDays,
+			ttl: st.TTL, freshUntil: st.FreshUntil, skipHours: st.SkipHours, skipDays: st.SkipDays,
 		})
 		res.NextDue = st.NextDue
 		return

@@ -111,16 +111,26 @@ func (h *harness) state(name string) store.FeedState {
 }
 
 // await returns the next observed result, failing the test if none comes.
+// While it waits it wakes the scheduling loop now and then: a loop that
+// read the clock just before the test advanced it arms its timer from the
+// old time, and would sleep through the feeds that came due.
 func (h *harness) await() Result {
 	h.t.Helper()
-	select {
-	case r := <-h.results:
-		h.lastArms = int(h.arms.Load())
-		return r
-	case <-time.After(20 * time.Second):
-		h.t.Fatal("no poll result")
+	deadline := time.After(20 * time.Second)
+	nudge := time.NewTicker(10 * time.Millisecond)
+	defer nudge.Stop()
+	for {
+		select {
+		case r := <-h.results:
+			h.lastArms = int(h.arms.Load())
+			return r
+		case <-nudge.C:
+			h.p.kick()
+		case <-deadline:
+			h.t.Fatal("no poll result")
+			return Result{}
+		}
 	}
-	return Result{}
 }
 
 // waitArmed waits until the loop has armed a timer after the clock showed
@@ -340,5 +350,56 @@ func TestRoundHintsRaiseTheWait(t *testing.T) {
 	h.round(RoundOptions{})
 	if st := h.state("f"); !st.NextDue.Equal(now.Add(5 * time.Hour)) {
 		t.Errorf("after 304 into a skipped hour: next due %v, want %v", st.NextDue, now.Add(5*time.Hour))
+	}
+}
+
+// TestRoundStoresFreshness: the freshness a response's Cache-Control
+// max-age or Expires gives is stored with the feed, from a 304 too, and a
+// success without either header clears it.
+func TestRoundStoresFreshness(t *testing.T) {
+	var headers atomic.Value // http.Header to send
+	var notMod atomic.Bool   // answer a conditional request with 304
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range headers.Load().(http.Header) {
+			w.Header()[k] = v
+		}
+		w.Header().Set("ETag", `"e"`)
+		if notMod.Load() && r.Header.Get("If-None-Match") == `"e"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		io.WriteString(w, rssDoc("f", 1))
+	}))
+	defer srv.Close()
+	date := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC) // the server's clock is off: Expires counts from Date
+	expires := http.Header{"Date": {date.Format(http.TimeFormat)}, "Expires": {date.Add(30 * time.Minute).Format(http.TimeFormat)}}
+	h := newHarness(t, []Feed{{Name: "f", URL: srv.URL}}, nil)
+	for _, step := range []struct {
+		name   string
+		header http.Header
+		notMod bool
+		fresh  time.Duration // from now; 0: none stored
+	}{
+		{"200 with max-age", http.Header{"Cache-Control": {"max-age=3600"}}, false, time.Hour},
+		{"304 with expires", expires, true, 30 * time.Minute},
+		{"304 without either", http.Header{}, true, 0},
+		{"304 with a huge max-age", http.Header{"Cache-Control": {"max-age=999999999"}}, true, maxHeaderWait},
+		{"200 without either", http.Header{"Cache-Control": {"no-cache"}}, false, 0},
+	} {
+		headers.Store(step.header)
+		notMod.Store(step.notMod)
+		h.clock.Advance(time.Hour)
+		now := h.clock.Now()
+		r := h.round(RoundOptions{})["f"]
+		if r.Err != nil || r.NotModified != step.notMod {
+			t.Fatalf("%s: %+v", step.name, r)
+		}
+		want := time.Time{}
+		if step.fresh > 0 {
+			want = now.Add(step.fresh)
+		}
+		if st := h.state("f"); !st.FreshUntil.Equal(want) {
+			t.Errorf("%s: stored fresh until %v, want %v", step.name, st.FreshUntil, want)
+		}
 	}
 }

@@ -253,3 +253,94 @@ func TestRunClampsStoredDueTimes(t *testing.T) {
 		t.Errorf("polled a feed held by backoff (%d) or gone (%d)", hitsOf("/backoff"), hitsOf("/gone"))
 	}
 }
+
+// TestRunHonoursFreshnessAcrossRestart: a Cache-Control max-age or Expires
+// wait is stored with the feed, so a restart does not poll such a feed
+// before its response expires; a feed whose server said nothing is polled
+// on its cadence.
+func TestRunHonoursFreshnessAcrossRestart(t *testing.T) {
+	var hits sync.Map // path -> *atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := hits.LoadOrStore(r.URL.Path, new(atomic.Int32))
+		n.(*atomic.Int32).Add(1)
+		switch r.URL.Path {
+		case "/maxage":
+			w.Header().Set("Cache-Control", "public, max-age=7200")
+		case "/expires": // a server clock a year off: the lifetime counts
+			date := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+			w.Header().Set("Date", date.Format(http.TimeFormat))
+			w.Header().Set("Expires", date.Add(2*time.Hour).Format(http.TimeFormat))
+		}
+		io.WriteString(w, rssDoc(r.URL.Path[1:], 1))
+	}))
+	defer srv.Close()
+	hitsOf := func(path string) int32 {
+		if n, ok := hits.Load(path); ok {
+			return n.(*atomic.Int32).Load()
+		}
+		return 0
+	}
+	var feeds []Feed
+	for _, name := range []string{"maxage", "expires", "plain"} {
+		feeds = append(feeds, Feed{Name: name, URL: srv.URL + "/" + name, Interval: 15 * time.Minute})
+	}
+	h := newHarness(t, feeds, nil)
+	stop := h.startRun()
+	h.waitArmed(0)
+	h.clock.Advance(DefaultSpread)
+	for range feeds {
+		if r := h.await(); r.Err != nil {
+			t.Fatalf("%s: %v", r.Feed, r.Err)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	polled := h.clock.Now()
+	saved := map[string]store.FeedState{}
+	for _, f := range feeds {
+		saved[f.Name] = h.state(f.Name)
+	}
+	for _, name := range []string{"maxage", "expires"} {
+		if st := saved[name]; !st.FreshUntil.Equal(polled.Add(2*time.Hour)) || !st.NextDue.Equal(st.FreshUntil) {
+			t.Fatalf("%s: stored fresh until %v, due %v; want both %v", name, st.FreshUntil, st.NextDue, polled.Add(2*time.Hour))
+		}
+	}
+	if st := saved["plain"]; !st.FreshUntil.IsZero() || st.NextDue.After(polled.Add(15*time.Minute+90*time.Second)) {
+		t.Fatalf("plain: stored fresh until %v, due %v; want none and within its 15m cadence", st.FreshUntil, st.NextDue)
+	}
+
+	// Restart a minute later: the stored waits are kept, not clamped to
+	// the 15m cadence.
+	h.clock.Advance(time.Minute)
+	h.p = h.poller(feeds, nil)
+	arms := h.clock.Arms()
+	stop = h.startRun()
+	defer stop()
+	for _, st := range h.p.States() {
+		if !st.NextDue.Equal(saved[st.Name].NextDue) {
+			t.Errorf("%s: due %v after restart, saved %v", st.Name, st.NextDue, saved[st.Name].NextDue)
+		}
+	}
+	// Up to a second before the two hours pass only plain is polled, once.
+	h.waitArmed(arms)
+	h.clock.Advance(polled.Add(2*time.Hour - time.Second).Sub(h.clock.Now()))
+	if r := h.await(); r.Feed != "plain" || r.Err != nil {
+		t.Fatalf("first poll after restart: %+v, want plain", r)
+	}
+	h.waitArmed(h.lastArms)
+	if hitsOf("/maxage") != 1 || hitsOf("/expires") != 1 || hitsOf("/plain") != 2 {
+		t.Fatalf("before the 2h passed: %d max-age, %d expires, %d plain requests; want 1, 1, 2",
+			hitsOf("/maxage"), hitsOf("/expires"), hitsOf("/plain"))
+	}
+	// When they pass, both are polled.
+	h.clock.Advance(time.Second)
+	got := map[string]bool{}
+	for !got["maxage"] || !got["expires"] {
+		r := h.await()
+		if r.Err != nil || r.Feed == "plain" {
+			t.Fatalf("poll at the 2h mark: %+v", r)
+		}
+		got[r.Feed] = true
+	}
+}

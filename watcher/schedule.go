@@ -111,9 +111,9 @@ func (p policy) initial(f *feedEntry, st store.FeedState, now time.Time) time.Ti
 
 // latest is the latest due time a feed's state and current cadence justify
 // now: the next cron firing, or the interval plus its full jitter; pushed
-// later by the feed's stored hints (RSS ttl, skipHours, skipDays) and by
-// its backoff or Retry-After. Cache-Control and Expires are not stored, so
-// they do not count here.
+// later by the feed's stored hints (RSS ttl, the freshness of the last
+// response by Cache-Control max-age or Expires, skipHours, skipDays) and
+// by its backoff or Retry-After.
 func (p policy) latest(f *feedEntry, st store.FeedState, now time.Time) time.Time {
 	var t time.Time
 	if !f.Schedule.IsZero() {
@@ -138,11 +138,18 @@ func (p policy) clamp(f *feedEntry, st store.FeedState, now time.Time) time.Time
 	return p.hold(t, st, now)
 }
 
-// hold pushes t later by a feed's stored hints and its NotBefore.
+// hold pushes t later by a feed's stored hints and its NotBefore. A stored
+// FreshUntil counts at most maxHeaderWait from now, so a clock that jumped
+// back cannot hold a feed longer than the header could ask for.
 func (p policy) hold(t time.Time, st store.FeedState, now time.Time) time.Time {
 	if st.TTL > 0 {
 		t = later(t, now.Add(min(st.TTL, maxHeaderWait)))
 	}
+	fresh := st.FreshUntil
+	if limit := now.Add(maxHeaderWait); fresh.After(limit) {
+		fresh = limit
+	}
+	t = later(t, fresh)
 	t = applySkips(t, st.SkipHours, st.SkipDays)
 	return later(t, st.NotBefore)
 }

@@ -164,8 +164,9 @@ func TestInitialSpread(t *testing.T) {
 }
 
 // TestInitialClampsStoredDueTime: a stored due time later than the feed's
-// current cadence allows is brought forward, unless backoff, Retry-After
-// or the feed's own hints hold it there.
+// current cadence allows is brought forward, unless backoff, Retry-After,
+// the feed's own hints or the stored freshness of its last response hold
+// it there.
 func TestInitialClampsStoredDueTime(t *testing.T) {
 	now := time.Date(2025, 10, 25, 9, 0, 0, 0, time.UTC) // a Saturday
 	hourly, err := ParseSchedule("@hourly")
@@ -192,6 +193,11 @@ func TestInitialClampsStoredDueTime(t *testing.T) {
 		{"overdue but backing off", interval, store.FeedState{NextDue: now.Add(-time.Minute), NotBefore: now.Add(time.Hour)}, now.Add(time.Hour), now.Add(time.Hour)},
 		{"rss ttl holds", interval, store.FeedState{NextDue: now.Add(2 * time.Hour), TTL: 2 * time.Hour}, now.Add(2 * time.Hour), now.Add(2 * time.Hour)},
 		{"ttl shorter than the stored wait", interval, store.FeedState{NextDue: far, TTL: time.Hour}, now.Add(time.Hour), now.Add(time.Hour)},
+		{"fresh until holds", interval, store.FeedState{NextDue: now.Add(2 * time.Hour), FreshUntil: now.Add(2 * time.Hour)}, now.Add(2 * time.Hour), now.Add(2 * time.Hour)},
+		{"fresh until shorter than the stored wait", interval, store.FeedState{NextDue: far, FreshUntil: now.Add(time.Hour)}, now.Add(time.Hour), now.Add(time.Hour)},
+		{"fresh until expired", interval, store.FeedState{NextDue: far, FreshUntil: now.Add(-time.Minute)}, now, now.Add(15 * time.Minute)},
+		{"fresh until capped after the clock jumped back", interval, store.FeedState{NextDue: now.Add(30 * time.Hour), FreshUntil: now.Add(30 * time.Hour)},
+			now.Add(24 * time.Hour), now.Add(24 * time.Hour)},
 		{"skipDays holds", interval, store.FeedState{NextDue: now.Add(40 * time.Hour), SkipDays: []time.Weekday{time.Saturday, time.Sunday}},
 			time.Date(2025, 10, 27, 0, 0, 0, 0, time.UTC), time.Date(2025, 10, 27, 0, 0, 0, 0, time.UTC)},
 	}
