@@ -12,6 +12,15 @@ import (
 // formats list everything unless --limit is given.
 const defaultTableLimit = 50
 
+// listLimit is --limit, or defaultTableLimit for a table when --limit was
+// not given.
+func listLimit(cmd *cobra.Command, format string, limit int) int {
+	if !cmd.Flags().Changed("limit") && format == formatTable {
+		return defaultTableLimit
+	}
+	return limit
+}
+
 func (a *app) itemsCmd() *cobra.Command {
 	var since, until, query, format string
 	var q store.Query
@@ -37,10 +46,7 @@ func (a *app) itemsCmd() *cobra.Command {
 				return err
 			}
 			q.Words = strings.Fields(query)
-			q.Limit = limit
-			if !cmd.Flags().Changed("limit") && format == formatTable {
-				q.Limit = defaultTableLimit
-			}
+			q.Limit = listLimit(cmd, format, limit)
 			r, done, err := a.openReader()
 			if err != nil {
 				return err

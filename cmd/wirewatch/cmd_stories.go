@@ -35,10 +35,7 @@ report count, the outlets that carried it and its first and last time.`,
 			if format, err = resolveFormat(format, a.stdout, formatTable, formatJSON, formatJSONL, formatCSV); err != nil {
 				return err
 			}
-			q.Limit = limit
-			if !cmd.Flags().Changed("limit") && format == formatTable {
-				q.Limit = defaultTableLimit
-			}
+			q.Limit = listLimit(cmd, format, limit)
 			r, done, err := a.openReader()
 			if err != nil {
 				return err
