@@ -40,11 +40,7 @@ the HTML part to FILE. Nothing is written to the outbox.`,
   wirewatch digest preview morning --since 48h --html /tmp/digest.html`,
 		Args: positional(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
-			d, err := cfg.digestDefinition(args[0], false)
+			_, d, err := a.configuredDigest(args[0])
 			if err != nil {
 				return err
 			}
@@ -73,6 +69,20 @@ the HTML part to FILE. Nothing is written to the outbox.`,
 	cmd.Flags().StringVar(&since, "since", "", "window start: a duration back (24h, 7d), a date or RFC 3339 (default: end of the last delivered digest)")
 	cmd.Flags().StringVar(&htmlFile, "html", "", "also write the HTML part to FILE")
 	return cmd
+}
+
+// configuredDigest loads the config and finds digest name in it, without
+// reading its secrets (the command may not need them, or the daemon has them).
+func (a *app) configuredDigest(name string) (*Config, *digest.Definition, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := cfg.digestDefinition(name, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, d, nil
 }
 
 // digestRow is one digest in `digest list --format json`: the outbox entry
@@ -164,11 +174,7 @@ daemon runs, the attempt is made by the daemon (with its config and
 secrets), in turn with its scheduled runs and retries.`,
 		Args: positional(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
-			d, err := cfg.digestDefinition(args[0], false)
+			cfg, d, err := a.configuredDigest(args[0])
 			if err != nil {
 				return err
 			}
